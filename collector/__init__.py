@@ -1,0 +1,1 @@
+"""Receive stage: OTLP/HTTP and OTLP/gRPC receivers, body limits, decoding, auth."""

@@ -1,0 +1,1 @@
+"""Draw stage: HTML pages and plotly dashboards served on the api port."""

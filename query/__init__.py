@@ -1,0 +1,1 @@
+"""Query stage: reconstruct traces and sessions, client-versus-server gaps, latency, crashes."""

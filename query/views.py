@@ -1,0 +1,35 @@
+"""JSON shapes of the query API (the contract's field names), built from stored records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracebridge.store.rows import StoredSpan
+
+
+def span_json(span: StoredSpan, adjusted_start: int | None = None) -> dict[str, Any]:
+    return {
+        "trace_id": span.trace_id,
+        "span_id": span.span_id,
+        "parent_span_id": span.parent_span_id,
+        "name": span.name,
+        "kind": span.kind,
+        "side": span.side,
+        "service_name": span.service_name,
+        "session_id": span.session_id,
+        "start_time_unix_nano": span.start_time_unix_nano,
+        "end_time_unix_nano": span.end_time_unix_nano,
+        "duration_ns": span.duration_ns,
+        "adjusted_start_time_unix_nano": span.start_time_unix_nano if adjusted_start is None else adjusted_start,
+        "status_code": span.status_code,
+        "status_message": span.status_message,
+        "trace_state": span.trace_state,
+        "scope": {"name": span.scope_name, "version": span.scope_version},
+        "attributes": span.attributes,
+        "resource_attributes": span.resource_attributes,
+        "events": [{"name": e.name, "time_unix_nano": e.time_unix_nano, "attributes": e.attributes} for e in span.events],
+        "links": [
+            {"trace_id": link.trace_id, "span_id": link.span_id, "trace_state": link.trace_state, "attributes": link.attributes}
+            for link in span.links
+        ],
+    }

@@ -1,0 +1,48 @@
+"""The two HTTP applications: the OTLP receiver app and the query/pages app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from tracebridge import __version__
+from tracebridge.collector.http import router as otlp_router
+from tracebridge.runtime import Runtime
+
+
+def create_otlp_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(title="tracebridge OTLP receiver", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.runtime = runtime
+    app.include_router(otlp_router)
+    return app
+
+
+async def _bad_request(request: Request, exc: Exception) -> JSONResponse:
+    """Invalid query parameters are a 400 that names them (the contract), not FastAPI's 422."""
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("query", "path"))
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return JSONResponse({"detail": "; ".join(problems) or "invalid request"}, status_code=400)
+
+
+def create_api_app(runtime: Runtime) -> FastAPI:
+    from tracebridge.dashboards.pages import router as pages_router
+    from tracebridge.query.api import routers as query_routers
+
+    app = FastAPI(title="tracebridge", version=__version__)
+    app.state.runtime = runtime
+    app.add_exception_handler(RequestValidationError, _bad_request)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        if runtime.reader.ping():
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+
+    for router in query_routers:
+        app.include_router(router)
+    app.include_router(pages_router)
+    return app

@@ -1,0 +1,184 @@
+"""One process: OTLP/HTTP and OTLP/gRPC receivers, the ingest pipeline, the query API and pages.
+
+chDB can be open in one process only, so with the embedded store everything runs here. The
+process opens the store, applies migrations, replays the write-ahead log, then binds its ports
+and prints them. SIGINT/SIGTERM stop the receivers, then flush everything acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import uvicorn
+
+from tracebridge.api import create_api_app, create_otlp_app
+from tracebridge.collector.grpc import build_server
+from tracebridge.ingest.pipeline import IngestPipeline
+from tracebridge.ingest.wal import WriteAheadLog
+from tracebridge.runtime import Runtime
+from tracebridge.settings import Settings
+from tracebridge.store.client import LockedClient, open_client
+from tracebridge.store.migrator import apply_retention, migrate
+from tracebridge.store.reader import StoreReader
+from tracebridge.store.writer import StoreWriter
+
+log = logging.getLogger("tracebridge")
+
+
+@dataclass(frozen=True)
+class Bindings:
+    host: str
+    otlp_http_port: int
+    otlp_grpc_port: int
+    api_port: int
+
+    @property
+    def otlp_http_url(self) -> str:
+        return f"http://{_url_host(self.host)}:{self.otlp_http_port}"
+
+    @property
+    def otlp_grpc_address(self) -> str:
+        return f"{_url_host(self.host)}:{self.otlp_grpc_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{_url_host(self.host)}:{self.api_port}"
+
+    def lines(self) -> list[str]:
+        return [f"otlp-http: {self.otlp_http_url}", f"otlp-grpc: {self.otlp_grpc_address}", f"api: {self.api_url}"]
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+class _QuietServer(uvicorn.Server):
+    """Signals are handled once for the whole process, not by each uvicorn server."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host.strip("[]"), port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    """Open the store (two clients: one for the writer, one for readers), migrate, start ingest."""
+    write_client = LockedClient(open_client(settings))
+    migrate(write_client)
+    apply_retention(write_client, settings.retention_days)
+    read_client = LockedClient(open_client(settings))
+    wal = WriteAheadLog(settings.wal_dir, settings.wal_segment_bytes, fsync=settings.durability == "fsync")
+    pipeline = IngestPipeline(settings, StoreWriter(write_client), wal)
+    replayed = pipeline.start()
+    if replayed:
+        log.info("replayed %d acknowledged request(s) from the write-ahead log", replayed)
+    return Runtime(settings=settings, reader=StoreReader(read_client), pipeline=pipeline)
+
+
+class TracebridgeServer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.runtime: Runtime | None = None
+        self.bindings: Bindings | None = None
+        self._servers: list[uvicorn.Server] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    async def serve(self, on_ready: Callable[[Bindings], None] | None = None) -> None:
+        s = self.settings
+        self.runtime = runtime = await asyncio.to_thread(open_runtime, s)
+        http_sock = _bind(s.host, s.otlp_http_port)
+        api_sock = _bind(s.host, s.api_port)
+        grpc_server, grpc_port = build_server(s, runtime.pipeline, _url_host(s.host), s.otlp_grpc_port)
+        grpc_server.start()
+        self.bindings = Bindings(s.host, http_sock.getsockname()[1], grpc_port, api_sock.getsockname()[1])
+        common = {"log_level": "warning", "access_log": False, "lifespan": "off", "timeout_keep_alive": 30}
+        self._servers = [
+            _QuietServer(uvicorn.Config(create_otlp_app(runtime), **common)),  # type: ignore[arg-type]
+            _QuietServer(uvicorn.Config(create_api_app(runtime), **common)),  # type: ignore[arg-type]
+        ]
+        self._loop = asyncio.get_running_loop()
+        tasks = [
+            asyncio.create_task(self._servers[0].serve(sockets=[http_sock])),
+            asyncio.create_task(self._servers[1].serve(sockets=[api_sock])),
+        ]
+        while not all(server.started for server in self._servers):
+            if any(t.done() for t in tasks):
+                break
+            await asyncio.sleep(0.01)
+        if on_ready is not None:
+            on_ready(self.bindings)
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            grpc_server.stop(grace=5).wait()
+            await asyncio.to_thread(runtime.pipeline.stop)
+
+    def request_stop(self) -> None:
+        for server in self._servers:
+            server.should_exit = True
+
+    def run_forever(self) -> None:
+        """Serve in the foreground until SIGINT/SIGTERM; print the bound ports when ready."""
+
+        def ready(bindings: Bindings) -> None:
+            for line in bindings.lines():
+                print(line, flush=True)
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self.request_stop)
+            await self.serve(ready)
+
+        asyncio.run(main())
+
+    # -- in a background thread (demo, tests, benchmarks) --------------------------------------
+
+    def start_background(self, timeout: float = 120.0) -> Bindings:
+        ready = threading.Event()
+        errors: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                asyncio.run(self.serve(lambda _b: ready.set()))
+            except BaseException as exc:
+                errors.append(exc)
+                ready.set()
+
+        self._thread = threading.Thread(target=target, name="tracebridge-server", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout) or errors or self.bindings is None:
+            raise RuntimeError(f"tracebridge server did not start: {errors[0] if errors else 'timeout'}")
+        return self.bindings
+
+    def stop_background(self, timeout: float = 60.0) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self.request_stop)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+def configure_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )

@@ -1,0 +1,54 @@
+"""One settings object for the whole process, from flags and TRACEBRIDGE_* variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _csv(value: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+class Settings(BaseSettings):
+    """Configuration of a tracebridge process. Every field has a TRACEBRIDGE_<NAME> variable."""
+
+    model_config = SettingsConfigDict(env_prefix="TRACEBRIDGE_", extra="ignore")
+
+    data_dir: Path = Path("./tracebridge-data")
+    clickhouse_url: str | None = None
+    database: str = "tracebridge"
+    host: str = "127.0.0.1"
+    otlp_http_port: int = Field(4318, ge=0, le=65535)
+    otlp_grpc_port: int = Field(4317, ge=0, le=65535)
+    api_port: int = Field(8080, ge=0, le=65535)
+    ingest_keys: str = ""
+    read_tokens: str = ""
+    retention_days: int = Field(0, ge=0)
+
+    max_body_bytes: int = Field(64 * 1024 * 1024, gt=0)
+    queue_max_bytes: int = Field(256 * 1024 * 1024, gt=0)
+    batch_max_items: int = Field(50_000, gt=0)
+    batch_max_bytes: int = Field(32 * 1024 * 1024, gt=0)
+    batch_max_wait_ms: int = Field(200, ge=0)
+    durability: Literal["fsync", "none"] = "fsync"
+    wal_segment_bytes: int = Field(64 * 1024 * 1024, gt=0)
+
+    @property
+    def ingest_key_set(self) -> frozenset[str]:
+        return _csv(self.ingest_keys)
+
+    @property
+    def read_token_set(self) -> frozenset[str]:
+        return _csv(self.read_tokens)
+
+    @property
+    def wal_dir(self) -> Path:
+        return self.data_dir.resolve() / "wal"
+
+    @property
+    def chdb_dir(self) -> Path:
+        return self.data_dir.resolve() / "chdb"

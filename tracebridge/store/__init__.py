@@ -1,0 +1,1 @@
+"""Storage: one ClickHouse reader/writer built from settings (chDB embedded or a server URL)."""

@@ -1,0 +1,64 @@
+"""Open a clickhouse-connect client on chDB (embedded) or a ClickHouse server, from settings."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from urllib.parse import urlparse
+
+import clickhouse_connect
+from clickhouse_connect.driver.client import Client
+
+from tracebridge.settings import Settings
+
+
+def open_client(settings: Settings) -> Client:
+    """A client with the tracebridge database created and selected.
+
+    chDB allows one data path per process; every client opened by this process on the
+    same path shares the engine.
+    """
+    if settings.clickhouse_url:
+        client = _server_client(settings.clickhouse_url)
+    else:
+        settings.chdb_dir.mkdir(parents=True, exist_ok=True)
+        client = clickhouse_connect.get_client(dsn=f"chdb://{settings.chdb_dir}")
+    client.command(f"CREATE DATABASE IF NOT EXISTS `{settings.database}`")
+    client.database = settings.database
+    return client
+
+
+def _server_client(url: str) -> Client:
+    parsed = urlparse(url)
+    kwargs: dict[str, Any] = {
+        "host": parsed.hostname or "localhost",
+        "port": parsed.port or (8443 if parsed.scheme == "https" else 8123),
+        "secure": parsed.scheme == "https",
+        "username": parsed.username or "default",
+        "password": parsed.password or "",
+    }
+    return clickhouse_connect.get_client(**kwargs)
+
+
+class LockedClient:
+    """Serializes calls on one client: a clickhouse-connect client is not thread-safe."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+
+    def query(self, sql: str, parameters: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._client.query(sql, parameters=parameters, **kwargs)
+
+    def command(self, sql: str, parameters: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._client.command(sql, parameters=parameters, **kwargs)
+
+    def raw_insert(self, table: str, data: bytes, fmt: str, settings: dict[str, Any]) -> Any:
+        with self._lock:
+            return self._client.raw_insert(table, insert_block=data, fmt=fmt, settings=settings)
+
+    def close(self) -> None:
+        with self._lock:
+            self._client.close()

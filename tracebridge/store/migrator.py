@@ -1,0 +1,90 @@
+"""A small versioned migrator: applies tracebridge/store/migrations/NNNN_name.sql in order, once each.
+
+Applied versions are recorded in ``tracebridge_schema_migrations``. Files whose name ends in
+``_functions.sql`` hold only CREATE OR REPLACE FUNCTION statements and are applied at every
+start, so SQL functions exist even on a server where they were dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from tracebridge.store.client import LockedClient
+
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+CREATE_MIGRATIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS tracebridge_schema_migrations
+(version UInt32, name String, applied_at DateTime64(3) DEFAULT now64(3))
+ENGINE = MergeTree ORDER BY version
+"""
+SELECT_APPLIED = "SELECT version FROM tracebridge_schema_migrations"
+INSERT_APPLIED = "INSERT INTO tracebridge_schema_migrations (version, name) VALUES ({version:UInt32}, {name:String})"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def always(self) -> bool:
+        return self.name.endswith("_functions")
+
+    def statements(self) -> list[str]:
+        return split_statements(self.sql)
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a .sql file on semicolons that end a line; comment-only chunks are dropped."""
+    out = []
+    for chunk in re.split(r";\s*$", sql, flags=re.MULTILINE):
+        code = "\n".join(line for line in chunk.splitlines() if not line.strip().startswith("--")).strip()
+        if code:
+            out.append(code)
+    return out
+
+
+def load_migrations() -> list[Migration]:
+    found = []
+    for entry in resources.files("tracebridge.store.migrations").iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"duplicate migration versions: {versions}")
+    return found
+
+
+def migrate(client: LockedClient) -> list[int]:
+    """Bring the schema up to date; returns the versions applied by this call."""
+    client.command(CREATE_MIGRATIONS_TABLE)
+    applied = {row[0] for row in client.query(SELECT_APPLIED).result_rows}
+    done = []
+    for migration in load_migrations():
+        if migration.version in applied and not migration.always:
+            continue
+        for statement in migration.statements():
+            client.command(statement)
+        if migration.version not in applied:
+            client.command(INSERT_APPLIED, parameters={"version": migration.version, "name": migration.name})
+            done.append(migration.version)
+    return done
+
+
+def apply_retention(client: LockedClient, days: int) -> None:
+    """TTL counted from ingest time (never from the data's own clock); 0 removes it."""
+    for table in ("otel_traces", "tracebridge_session_spans", "otel_logs"):
+        if days > 0:
+            client.command(f"ALTER TABLE {table} MODIFY TTL toDateTime(IngestTime) + INTERVAL {int(days)} DAY")
+        else:
+            try:
+                client.command(f"ALTER TABLE {table} REMOVE TTL")
+            except Exception as exc:  # no TTL set yet
+                if "TTL" not in str(exc):
+                    raise

@@ -1,0 +1,137 @@
+"""Stored rows as typed records (pure ``from_row`` functions, one per table)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracebridge.store.attributes import from_stored
+
+KIND_NAMES = {
+    "Unspecified": "unspecified",
+    "Internal": "internal",
+    "Server": "server",
+    "Client": "client",
+    "Producer": "producer",
+    "Consumer": "consumer",
+}
+STATUS_NAMES = {"Unset": "unset", "Ok": "ok", "Error": "error"}
+
+
+@dataclass(frozen=True)
+class SpanEvent:
+    name: str
+    time_unix_nano: int
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SpanLink:
+    trace_id: str
+    span_id: str
+    trace_state: str
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredSpan:
+    """One span as stored, with typed attributes; times are exact unix nanoseconds as sent."""
+
+    trace_id: str
+    span_id: str
+    parent_span_id: str | None
+    trace_state: str
+    name: str
+    kind: str
+    side: str
+    service_name: str
+    session_id: str | None
+    start_time_unix_nano: int
+    end_time_unix_nano: int
+    status_code: str
+    status_message: str
+    attributes: dict[str, Any]
+    resource_attributes: dict[str, Any]
+    scope_name: str
+    scope_version: str
+    events: list[SpanEvent] = field(default_factory=list)
+    links: list[SpanLink] = field(default_factory=list)
+    app_version: str = ""
+    os_name: str = ""
+    os_version: str = ""
+    device_model: str = ""
+    device_id: str = ""
+    network_type: str = ""
+    http_method: str = ""
+    http_route: str = ""
+    http_status: int = 0
+
+    @property
+    def duration_ns(self) -> int:
+        return self.end_time_unix_nano - self.start_time_unix_nano
+
+
+# Columns read for a StoredSpan, in from_span_row's terms. Times come out as integers so
+# that no nanosecond is lost through a datetime.
+SPAN_COLUMNS = """
+    TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName, Side, SessionId,
+    toUnixTimestamp64Nano(Timestamp) AS StartNs, Duration, StatusCode, StatusMessage,
+    SpanAttributes, SpanAttributeTypes, ResourceAttributes, ResourceAttributeTypes, ScopeName, ScopeVersion,
+    arrayMap(t -> toUnixTimestamp64Nano(t), Events.Timestamp) AS EventTimes,
+    Events.Name AS EventNames, Events.Attributes AS EventAttributes, Events.AttributeTypes AS EventAttributeTypes,
+    Links.TraceId AS LinkTraceIds, Links.SpanId AS LinkSpanIds, Links.TraceState AS LinkTraceStates,
+    Links.Attributes AS LinkAttributes, Links.AttributeTypes AS LinkAttributeTypes,
+    AppVersion, OsName, OsVersion, DeviceModel, DeviceId, NetworkType, HttpMethod, HttpRoute, HttpStatus
+"""
+
+
+def from_span_row(row: Mapping[str, Any]) -> StoredSpan:
+    start = int(row["StartNs"])
+    events = [
+        SpanEvent(name, int(ts), from_stored(attrs, types))
+        for ts, name, attrs, types in zip(
+            row["EventTimes"], row["EventNames"], row["EventAttributes"], row["EventAttributeTypes"], strict=False
+        )
+    ]
+    links = [
+        SpanLink(tid, sid, state, from_stored(attrs, types))
+        for tid, sid, state, attrs, types in zip(
+            row["LinkTraceIds"],
+            row["LinkSpanIds"],
+            row["LinkTraceStates"],
+            row["LinkAttributes"],
+            row["LinkAttributeTypes"],
+            strict=False,
+        )
+    ]
+    return StoredSpan(
+        trace_id=row["TraceId"],
+        span_id=row["SpanId"],
+        parent_span_id=row["ParentSpanId"] or None,
+        trace_state=row["TraceState"],
+        name=row["SpanName"],
+        kind=KIND_NAMES.get(row["SpanKind"], "unspecified"),
+        side=row["Side"],
+        service_name=row["ServiceName"],
+        session_id=row["SessionId"] or None,
+        start_time_unix_nano=start,
+        end_time_unix_nano=start + int(row["Duration"]),
+        status_code=STATUS_NAMES.get(row["StatusCode"], "unset"),
+        status_message=row["StatusMessage"],
+        attributes=from_stored(row["SpanAttributes"], row["SpanAttributeTypes"]),
+        resource_attributes=from_stored(row["ResourceAttributes"], row["ResourceAttributeTypes"]),
+        scope_name=row["ScopeName"],
+        scope_version=row["ScopeVersion"],
+        events=events,
+        links=links,
+        app_version=row["AppVersion"],
+        os_name=row["OsName"],
+        os_version=row["OsVersion"],
+        device_model=row["DeviceModel"],
+        device_id=row["DeviceId"],
+        network_type=row["NetworkType"],
+        http_method=row["HttpMethod"],
+        http_route=row["HttpRoute"],
+        http_status=int(row["HttpStatus"]),
+    )

@@ -1,0 +1,25 @@
+"""The store writer: inserts batches of serialized OTLP export requests into ClickHouse.
+
+ClickHouse parses the protobuf itself (a Null-engine landing table and a materialized view that
+flattens, normalizes and derives the correlation columns), so Python never walks attributes.
+Inserts are idempotent at read time: rows are keyed by (TraceId, SpanId) or LogId and readers
+de-duplicate, so a batch inserted twice (a replay after a crash) never shows twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tracebridge.store.client import LockedClient
+from tracebridge.store.wire import INPUT_TABLE, Signal, frame, protobuf_settings
+
+
+class StoreWriter:
+    def __init__(self, client: LockedClient) -> None:
+        self._client = client
+
+    def insert(self, signal: Signal, payloads: Sequence[bytes]) -> None:
+        """Insert serialized Export*ServiceRequest messages; raises on any store error."""
+        if not payloads:
+            return
+        self._client.raw_insert(INPUT_TABLE[signal], frame(payloads), "Protobuf", protobuf_settings(signal))
