@@ -28,6 +28,7 @@ from tracebridge.settings import Settings
 from tracebridge.store.client import LockedClient, open_client
 from tracebridge.store.migrator import apply_retention, migrate
 from tracebridge.store.reader import StoreReader
+from tracebridge.store.wire import write_schema_file
 from tracebridge.store.writer import StoreWriter
 
 log = logging.getLogger("tracebridge")
@@ -85,7 +86,8 @@ def open_runtime(settings: Settings) -> Runtime:
     apply_retention(write_client, settings.retention_days)
     read_client = LockedClient(open_client(settings))
     wal = WriteAheadLog(settings.wal_dir, settings.wal_segment_bytes, fsync=settings.durability == "fsync")
-    pipeline = IngestPipeline(settings, StoreWriter(write_client), wal)
+    schema_file = None if settings.clickhouse_url else write_schema_file(settings.data_dir.resolve() / "format_schemas")
+    pipeline = IngestPipeline(settings, StoreWriter(write_client, schema_file), wal)
     replayed = pipeline.start()
     if replayed:
         log.info("replayed %d acknowledged request(s) from the write-ahead log", replayed)

@@ -1,7 +1,7 @@
 """A small versioned migrator: applies tracebridge/store/migrations/NNNN_name.sql in order, once each.
 
-Applied versions are recorded in ``tracebridge_schema_migrations``. Files whose name ends in
-``_functions.sql`` hold only CREATE OR REPLACE FUNCTION statements and are applied at every
+Applied versions are recorded in ``tracebridge_schema_migrations``. Files named
+``NNNN_functions.sql`` (or ``NNNN_*_functions.sql``) hold only CREATE OR REPLACE FUNCTION statements and are applied at every
 start, so SQL functions exist even on a server where they were dropped.
 """
 
@@ -32,7 +32,7 @@ class Migration:
 
     @property
     def always(self) -> bool:
-        return self.name.endswith("_functions")
+        return self.name == "functions" or self.name.endswith("_functions")
 
     def statements(self) -> list[str]:
         return split_statements(self.sql)

@@ -6,6 +6,7 @@ import enum
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 
 class Signal(enum.StrEnum):
@@ -26,13 +27,28 @@ def wire_proto() -> str:
     return resources.files("tracebridge.store").joinpath("otlp_wire.proto").read_text(encoding="utf-8")
 
 
-def protobuf_settings(signal: Signal) -> dict[str, object]:
+def protobuf_settings(signal: Signal, schema_file: Path | None = None) -> dict[str, object]:
+    """Insert settings for one signal. A ClickHouse server gets the schema text itself
+    (``format_schema_source='string'``); embedded chDB reads it from ``schema_file``, an absolute
+    path, because chDB caches string schemas under the process's working directory."""
+    common: dict[str, object] = {"input_format_protobuf_oneof_presence": 1}
+    if schema_file is not None:
+        return {**common, "format_schema": f"{schema_file}:{WIRE_MESSAGE[signal]}"}
     return {
+        **common,
         "format_schema_source": "string",
         "format_schema": wire_proto(),
         "format_schema_message_name": WIRE_MESSAGE[signal],
-        "input_format_protobuf_oneof_presence": 1,
     }
+
+
+def write_schema_file(directory: Path) -> Path:
+    """Put otlp_wire.proto where embedded chDB can read it; returns its absolute path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory.resolve() / "otlp_wire.proto"
+    if not path.exists() or path.read_text(encoding="utf-8") != wire_proto():
+        path.write_text(wire_proto(), encoding="utf-8")
+    return path
 
 
 def _varint(n: int) -> bytes:

@@ -9,17 +9,20 @@ de-duplicate, so a batch inserted twice (a replay after a crash) never shows twi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from tracebridge.store.client import LockedClient
 from tracebridge.store.wire import INPUT_TABLE, Signal, frame, protobuf_settings
 
 
 class StoreWriter:
-    def __init__(self, client: LockedClient) -> None:
+    def __init__(self, client: LockedClient, schema_file: Path | None = None) -> None:
+        """``schema_file``: the wire schema's absolute path for embedded chDB; None for a server."""
         self._client = client
+        self._schema_file = schema_file
 
     def insert(self, signal: Signal, payloads: Sequence[bytes]) -> None:
         """Insert serialized Export*ServiceRequest messages; raises on any store error."""
         if not payloads:
             return
-        self._client.raw_insert(INPUT_TABLE[signal], frame(payloads), "Protobuf", protobuf_settings(signal))
+        self._client.raw_insert(INPUT_TABLE[signal], frame(payloads), "Protobuf", protobuf_settings(signal, self._schema_file))

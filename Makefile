@@ -1,0 +1,38 @@
+# One command each: `make demo`, `make test`, `make lint`, `make bench`.
+# Everything installs into ./.venv from the package registries; nothing else is assumed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo serve test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/tracebridge demo
+
+serve: $(STAMP)
+	$(BIN)/tracebridge serve
+
+test: $(STAMP)
+	bash .ci/install-browser || echo "Chromium could not be installed: browser tests will skip"
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/query_bench.py
+
+clean:
+	rm -rf $(VENV) tracebridge-data test-artifacts
