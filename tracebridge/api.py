@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from tracebridge import __version__
 from tracebridge.collector.http import router as otlp_router
-from tracebridge.runtime import Runtime
+from tracebridge.runtime import Runtime, require_read_token
 
 
 def create_otlp_app(runtime: Runtime) -> FastAPI:
-    app = FastAPI(title="tracebridge OTLP receiver", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="tracebridge OTLP receiver",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     app.state.runtime = runtime
     app.include_router(otlp_router)
     return app
@@ -41,6 +47,13 @@ def create_api_app(runtime: Runtime) -> FastAPI:
         if runtime.reader.ping():
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable"}, status_code=503)
+
+    @app.get("/api/v1/stats", dependencies=[Depends(require_read_token)])
+    def stats() -> dict[str, object]:
+        """Ingest counters since start (accepted, rejected, refused when overloaded, stored,
+        insert retries, dead-lettered, replayed at start) and bytes waiting for the store."""
+        pipeline = runtime.pipeline
+        return {**pipeline.counters.snapshot(), "queued_bytes": pipeline.queued_bytes}
 
     for router in query_routers:
         app.include_router(router)

@@ -1,18 +1,21 @@
 """Typed attribute values back out of the store (pure functions).
 
-The store keeps each attribute set as two maps: the text form (``SpanAttributes``) and the
-OTLP type of each key (``SpanAttributeTypes``: string_value, int_value, ...). ``from_stored``
-turns them back into JSON-ready Python values with their OTLP type: int, float, bool, str,
-bytes as base64 text, arrays as lists and key-value lists as dicts. ``to_stored`` is its
-inverse for the write side's tests and for tools that insert rows directly.
+The store keeps an attribute set as a map of texts (``SpanAttributes``) and a string of type
+digits, one per attribute in key order (``SpanAttributeTypes``): 1 string, 2 bool, 3 int,
+4 double, 5 array, 6 kvlist, 7 bytes, 0 empty. Arrays and key-value lists are either base64 of
+their OTLP protobuf (span-side attributes) or JSON text (log bodies and attributes), whose
+values nested two levels deep are marker objects holding base64 protobuf. ``from_stored``
+turns all of it back into JSON-ready values with their OTLP type: int, float, bool, str, bytes
+as base64 text, arrays as lists, key-value lists as dicts. ``to_stored`` is its inverse.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry.proto.common.v1 import common_pb2
@@ -20,36 +23,66 @@ from opentelemetry.proto.common.v1 import common_pb2
 ARRAY_MARKER = "$otlp.array"
 KVLIST_MARKER = "$otlp.kvlist"
 
+NONE, STRING, BOOL, INT, DOUBLE, ARRAY, KVLIST, BYTES = "01234567"
 
-def from_stored(values: Mapping[str, str], types: Mapping[str, str]) -> dict[str, Any]:
-    """Decode one stored attribute set; a key with no recorded type is read as a string."""
-    return {key: decode_value(text, types.get(key, "string_value")) for key, text in values.items()}
+
+def from_stored(keys: Sequence[str], texts: Sequence[str], types: str) -> dict[str, Any]:
+    """Decode one stored attribute set; a key with no type digit is read as a string."""
+    return {
+        key: decode_value(text, types[index] if index < len(types) else STRING)
+        for index, (key, text) in enumerate(zip(keys, texts, strict=False))
+    }
+
+
+def from_stored_map(values: Mapping[str, str], types: str) -> dict[str, Any]:
+    """As ``from_stored`` for a map read as a dict (insertion order is the stored order)."""
+    return from_stored(list(values.keys()), list(values.values()), types)
 
 
 def decode_value(text: str, kind: str) -> Any:
-    if kind == "string_value":
+    if kind == STRING:
         return text
-    if kind == "int_value":
+    if kind == INT:
         return int(text)
-    if kind == "double_value":
+    if kind == DOUBLE:
         return float(text)
-    if kind == "bool_value":
+    if kind == BOOL:
         return text == "true"
-    if kind == "bytes_value":
+    if kind == BYTES:
         return text
-    if kind in ("array_value", "kvlist_value"):
-        return _expand(json.loads(text)) if text else ([] if kind == "array_value" else {})
+    if kind == ARRAY:
+        if not text:
+            return []
+        if text.startswith("["):
+            return _expand(json.loads(text))
+        return [anyvalue_to_python(v) for v in common_pb2.ArrayValue.FromString(_b64(text)).values]
+    if kind == KVLIST:
+        if not text:
+            return {}
+        if text.startswith("{"):
+            return _expand(json.loads(text))
+        return {
+            kv.key: anyvalue_to_python(kv.value)
+            for kv in common_pb2.KeyValueList.FromString(_b64(text)).values
+        }
     return None
+
+
+def _b64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text)
+    except binascii.Error:
+        return b""
 
 
 def _expand(value: Any) -> Any:
     """Replace the store's markers for deeply nested composites by their decoded value."""
     if isinstance(value, dict):
         if len(value) == 1 and ARRAY_MARKER in value:
-            message = common_pb2.ArrayValue.FromString(base64.b64decode(value[ARRAY_MARKER]))
+            message = common_pb2.ArrayValue.FromString(_b64(value[ARRAY_MARKER]))
             return [anyvalue_to_python(v) for v in message.values]
         if len(value) == 1 and KVLIST_MARKER in value:
-            kvs = common_pb2.KeyValueList.FromString(base64.b64decode(value[KVLIST_MARKER]))
+            kvs = common_pb2.KeyValueList.FromString(_b64(value[KVLIST_MARKER]))
             return {kv.key: anyvalue_to_python(kv.value) for kv in kvs.values}
         return {k: _expand(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -71,33 +104,62 @@ def anyvalue_to_python(value: common_pb2.AnyValue) -> Any:
     return getattr(value, kind)
 
 
-def to_stored(attributes: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-    """Encode Python attribute values as the store does (text map, type map)."""
-    values: dict[str, str] = {}
-    types: dict[str, str] = {}
+def python_to_anyvalue(value: Any) -> common_pb2.AnyValue:
+    out = common_pb2.AnyValue()
+    if isinstance(value, bool):
+        out.bool_value = value
+    elif isinstance(value, int):
+        out.int_value = value
+    elif isinstance(value, float):
+        out.double_value = value
+    elif isinstance(value, list | tuple):
+        out.array_value.values.extend(python_to_anyvalue(v) for v in value)
+    elif isinstance(value, dict):
+        out.kvlist_value.values.extend(
+            common_pb2.KeyValue(key=k, value=python_to_anyvalue(v)) for k, v in value.items()
+        )
+    elif value is not None:
+        out.string_value = str(value)
+    return out
+
+
+def to_stored(attributes: Mapping[str, Any]) -> tuple[list[str], list[str], str]:
+    """Encode Python attribute values as the span store does: (keys, texts, type digits)."""
+    keys: list[str] = []
+    texts: list[str] = []
+    types: list[str] = []
     for key, value in attributes.items():
         kind = python_kind(value)
-        types[key] = kind
-        if kind == "bool_value":
-            values[key] = "true" if value else "false"
-        elif kind == "double_value":
-            values[key] = repr(float(value)) if math.isfinite(value) else str(value)
-        elif kind in ("array_value", "kvlist_value"):
-            values[key] = json.dumps(value, separators=(",", ":"))
+        keys.append(key)
+        types.append(kind)
+        if kind == BOOL:
+            texts.append("true" if value else "false")
+        elif kind == DOUBLE:
+            texts.append(repr(float(value)) if math.isfinite(value) else str(value))
+        elif kind == ARRAY:
+            texts.append(base64.b64encode(python_to_anyvalue(value).array_value.SerializeToString()).decode())
+        elif kind == KVLIST:
+            texts.append(
+                base64.b64encode(python_to_anyvalue(value).kvlist_value.SerializeToString()).decode()
+            )
+        elif kind == NONE:
+            texts.append("")
         else:
-            values[key] = str(value)
-    return values, types
+            texts.append(str(value))
+    return keys, texts, "".join(types)
 
 
 def python_kind(value: Any) -> str:
+    if value is None:
+        return NONE
     if isinstance(value, bool):
-        return "bool_value"
+        return BOOL
     if isinstance(value, int):
-        return "int_value"
+        return INT
     if isinstance(value, float):
-        return "double_value"
+        return DOUBLE
     if isinstance(value, list | tuple):
-        return "array_value"
+        return ARRAY
     if isinstance(value, dict):
-        return "kvlist_value"
-    return "string_value"
+        return KVLIST
+    return STRING

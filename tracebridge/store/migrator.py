@@ -21,7 +21,9 @@ CREATE TABLE IF NOT EXISTS tracebridge_schema_migrations
 ENGINE = MergeTree ORDER BY version
 """
 SELECT_APPLIED = "SELECT version FROM tracebridge_schema_migrations"
-INSERT_APPLIED = "INSERT INTO tracebridge_schema_migrations (version, name) VALUES ({version:UInt32}, {name:String})"
+INSERT_APPLIED = (
+    "INSERT INTO tracebridge_schema_migrations (version, name) VALUES ({version:UInt32}, {name:String})"
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,9 @@ def apply_retention(client: LockedClient, days: int) -> None:
     """TTL counted from ingest time (never from the data's own clock); 0 removes it."""
     for table in ("otel_traces", "tracebridge_session_spans", "otel_logs"):
         if days > 0:
-            client.command(f"ALTER TABLE {table} MODIFY TTL toDateTime(IngestTime) + INTERVAL {int(days)} DAY")
+            client.command(
+                f"ALTER TABLE {table} MODIFY TTL toDateTime(IngestTime) + INTERVAL {int(days)} DAY"
+            )
         else:
             try:
                 client.command(f"ALTER TABLE {table} REMOVE TTL")

@@ -77,11 +77,15 @@ class StoredSpan:
 SPAN_COLUMNS = """
     TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName, Side, SessionId,
     toUnixTimestamp64Nano(Timestamp) AS StartNs, Duration, StatusCode, StatusMessage,
-    SpanAttributes, SpanAttributeTypes, ResourceAttributes, ResourceAttributeTypes, ScopeName, ScopeVersion,
+    mapKeys(SpanAttributes) AS SpanAttributeKeys, mapValues(SpanAttributes) AS SpanAttributeValues, SpanAttributeTypes,
+    mapKeys(ResourceAttributes) AS ResourceAttributeKeys, mapValues(ResourceAttributes) AS ResourceAttributeValues,
+    ResourceAttributeTypes, ScopeName, ScopeVersion,
     arrayMap(t -> toUnixTimestamp64Nano(t), Events.Timestamp) AS EventTimes,
-    Events.Name AS EventNames, Events.Attributes AS EventAttributes, Events.AttributeTypes AS EventAttributeTypes,
+    Events.Name AS EventNames, arrayMap(m -> mapKeys(m), Events.Attributes) AS EventAttributeKeys,
+    arrayMap(m -> mapValues(m), Events.Attributes) AS EventAttributeValues, Events.AttributeTypes AS EventAttributeTypes,
     Links.TraceId AS LinkTraceIds, Links.SpanId AS LinkSpanIds, Links.TraceState AS LinkTraceStates,
-    Links.Attributes AS LinkAttributes, Links.AttributeTypes AS LinkAttributeTypes,
+    arrayMap(m -> mapKeys(m), Links.Attributes) AS LinkAttributeKeys,
+    arrayMap(m -> mapValues(m), Links.Attributes) AS LinkAttributeValues, Links.AttributeTypes AS LinkAttributeTypes,
     AppVersion, OsName, OsVersion, DeviceModel, DeviceId, NetworkType, HttpMethod, HttpRoute, HttpStatus
 """
 
@@ -89,18 +93,24 @@ SPAN_COLUMNS = """
 def from_span_row(row: Mapping[str, Any]) -> StoredSpan:
     start = int(row["StartNs"])
     events = [
-        SpanEvent(name, int(ts), from_stored(attrs, types))
-        for ts, name, attrs, types in zip(
-            row["EventTimes"], row["EventNames"], row["EventAttributes"], row["EventAttributeTypes"], strict=False
+        SpanEvent(name, int(ts), from_stored(keys, texts, types))
+        for ts, name, keys, texts, types in zip(
+            row["EventTimes"],
+            row["EventNames"],
+            row["EventAttributeKeys"],
+            row["EventAttributeValues"],
+            row["EventAttributeTypes"],
+            strict=False,
         )
     ]
     links = [
-        SpanLink(tid, sid, state, from_stored(attrs, types))
-        for tid, sid, state, attrs, types in zip(
+        SpanLink(tid, sid, state, from_stored(keys, texts, types))
+        for tid, sid, state, keys, texts, types in zip(
             row["LinkTraceIds"],
             row["LinkSpanIds"],
             row["LinkTraceStates"],
-            row["LinkAttributes"],
+            row["LinkAttributeKeys"],
+            row["LinkAttributeValues"],
             row["LinkAttributeTypes"],
             strict=False,
         )
@@ -119,8 +129,12 @@ def from_span_row(row: Mapping[str, Any]) -> StoredSpan:
         end_time_unix_nano=start + int(row["Duration"]),
         status_code=STATUS_NAMES.get(row["StatusCode"], "unset"),
         status_message=row["StatusMessage"],
-        attributes=from_stored(row["SpanAttributes"], row["SpanAttributeTypes"]),
-        resource_attributes=from_stored(row["ResourceAttributes"], row["ResourceAttributeTypes"]),
+        attributes=from_stored(
+            row["SpanAttributeKeys"], row["SpanAttributeValues"], row["SpanAttributeTypes"]
+        ),
+        resource_attributes=from_stored(
+            row["ResourceAttributeKeys"], row["ResourceAttributeValues"], row["ResourceAttributeTypes"]
+        ),
         scope_name=row["ScopeName"],
         scope_version=row["ScopeVersion"],
         events=events,

@@ -25,4 +25,6 @@ class StoreWriter:
         """Insert serialized Export*ServiceRequest messages; raises on any store error."""
         if not payloads:
             return
-        self._client.raw_insert(INPUT_TABLE[signal], frame(payloads), "Protobuf", protobuf_settings(signal, self._schema_file))
+        self._client.raw_insert(
+            INPUT_TABLE[signal], frame(payloads), "Protobuf", protobuf_settings(signal, self._schema_file)
+        )

@@ -1,6 +1,15 @@
 -- SQL functions used by the ingest materialized views. ClickHouse SQL functions are
--- server-wide objects, hence the tracebridge_ prefix; CREATE OR REPLACE keeps this
--- file safe to apply again.
+-- server-wide objects, hence the tracebridge_ prefix; CREATE OR REPLACE keeps this file safe
+-- to apply at every start.
+--
+-- Parameter and lambda names are unique per function, and tuple fields are read with
+-- tupleElement(): ClickHouse inlines function bodies by name and does not substitute a
+-- parameter inside a compound identifier such as param.field.
+--
+-- A parsed AnyValue is a tuple (value, string_value, bool_value, int_value, double_value,
+-- array_value, kvlist_value, bytes_value) where `value` names the field that was set
+-- (input_format_protobuf_oneof_presence): none=0, string=1, bool=2, int=3, double=4, array=5,
+-- kvlist=6, bytes=7. Attribute types are stored as one digit per attribute, in key order.
 
 -- JSON text of a double that stays a double when parsed back (2 -> 2.0).
 CREATE OR REPLACE FUNCTION tracebridge_double_json AS (dj_d) ->
@@ -8,50 +17,66 @@ CREATE OR REPLACE FUNCTION tracebridge_double_json AS (dj_d) ->
        if(match(toString(dj_d), '^-?[0-9]+$'), concat(toString(dj_d), '.0'), toString(dj_d)),
        toJSONString(toString(dj_d)));
 
--- JSON text of a value nested inside an array or key-value list. A composite nested
--- one level deeper is kept as its raw OTLP protobuf, base64 encoded, and decoded by the reader.
+-- Text of a value whose composites are raw OTLP protobuf bytes (span-side attributes, and
+-- composites nested two levels deep in log attributes): strings as they are, numbers and
+-- booleans printed, bytes / arrays / key-value lists base64 (the reader decodes them).
+CREATE OR REPLACE FUNCTION tracebridge_value_text AS (vt_v) ->
+    multiIf(tupleElement(vt_v, 'value') = 'string_value', tupleElement(vt_v, 'string_value'),
+            tupleElement(vt_v, 'value') = 'int_value', toString(tupleElement(vt_v, 'int_value')),
+            tupleElement(vt_v, 'value') = 'double_value', toString(tupleElement(vt_v, 'double_value')),
+            tupleElement(vt_v, 'value') = 'bool_value', if(tupleElement(vt_v, 'bool_value'), 'true', 'false'),
+            tupleElement(vt_v, 'value') = 'bytes_value', base64Encode(tupleElement(vt_v, 'bytes_value')),
+            tupleElement(vt_v, 'value') = 'array_value', base64Encode(tupleElement(vt_v, 'array_value')),
+            tupleElement(vt_v, 'value') = 'kvlist_value', base64Encode(tupleElement(vt_v, 'kvlist_value')),
+            '');
+
+-- JSON text of a value inside a log array or key-value list; a composite nested one level
+-- deeper is kept as its raw OTLP protobuf under a marker key and decoded by the reader.
 CREATE OR REPLACE FUNCTION tracebridge_leaf_json AS (lj_v) ->
     multiIf(tupleElement(lj_v, 'value') = 'string_value', toJSONString(tupleElement(lj_v, 'string_value')),
             tupleElement(lj_v, 'value') = 'bool_value', if(tupleElement(lj_v, 'bool_value'), 'true', 'false'),
             tupleElement(lj_v, 'value') = 'int_value', toString(tupleElement(lj_v, 'int_value')),
             tupleElement(lj_v, 'value') = 'double_value', tracebridge_double_json(tupleElement(lj_v, 'double_value')),
             tupleElement(lj_v, 'value') = 'bytes_value', toJSONString(base64Encode(tupleElement(lj_v, 'bytes_value'))),
-            tupleElement(lj_v, 'value') = 'array_value', concat('{"$otlp.array":', toJSONString(base64Encode(tupleElement(lj_v, 'array_value'))), '}'),
-            tupleElement(lj_v, 'value') = 'kvlist_value', concat('{"$otlp.kvlist":', toJSONString(base64Encode(tupleElement(lj_v, 'kvlist_value'))), '}'),
+            tupleElement(lj_v, 'value') = 'array_value',
+                concat('{"$otlp.array":', toJSONString(base64Encode(tupleElement(lj_v, 'array_value'))), '}'),
+            tupleElement(lj_v, 'value') = 'kvlist_value',
+                concat('{"$otlp.kvlist":', toJSONString(base64Encode(tupleElement(lj_v, 'kvlist_value'))), '}'),
             'null');
 
--- The text form of any OTLP AnyValue, as the OpenTelemetry Collector's ClickHouse
--- exporter stores it: strings as they are, numbers and booleans printed, bytes as
--- base64, arrays and key-value lists as JSON text.
-CREATE OR REPLACE FUNCTION tracebridge_any_string AS (as_v) ->
-    multiIf(tupleElement(as_v, 'value') = 'string_value', tupleElement(as_v, 'string_value'),
-            tupleElement(as_v, 'value') = 'bool_value', if(tupleElement(as_v, 'bool_value'), 'true', 'false'),
-            tupleElement(as_v, 'value') = 'int_value', toString(tupleElement(as_v, 'int_value')),
-            tupleElement(as_v, 'value') = 'double_value', toString(tupleElement(as_v, 'double_value')),
-            tupleElement(as_v, 'value') = 'bytes_value', base64Encode(tupleElement(as_v, 'bytes_value')),
-            tupleElement(as_v, 'value') = 'array_value',
-                concat('[', arrayStringConcat(arrayMap(as_x -> tracebridge_leaf_json(as_x), tupleElement(tupleElement(as_v, 'array_value'), 'values')), ','), ']'),
-            tupleElement(as_v, 'value') = 'kvlist_value',
-                concat('{', arrayStringConcat(arrayMap(as_kv -> concat(toJSONString(tupleElement(as_kv, 'key')), ':', tracebridge_leaf_json(tupleElement(as_kv, 'value'))),
-                                                       tupleElement(tupleElement(as_v, 'kvlist_value'), 'values')), ','), '}'),
+-- Text of a log body or log attribute value: as tracebridge_value_text, but arrays and
+-- key-value lists as JSON text (as the OpenTelemetry Collector's ClickHouse exporter stores them).
+CREATE OR REPLACE FUNCTION tracebridge_log_value_text AS (lv_v) ->
+    multiIf(tupleElement(lv_v, 'value') = 'array_value',
+                concat('[', arrayStringConcat(arrayMap(lv_x -> tracebridge_leaf_json(lv_x),
+                                                       tupleElement(tupleElement(lv_v, 'array_value'), 'values')), ','), ']'),
+            tupleElement(lv_v, 'value') = 'kvlist_value',
+                concat('{', arrayStringConcat(arrayMap(lv_kv -> concat(toJSONString(tupleElement(lv_kv, 'key')), ':',
+                                                                       tracebridge_leaf_json(tupleElement(lv_kv, 'value'))),
+                                                       tupleElement(tupleElement(lv_v, 'kvlist_value'), 'values')), ','), '}'),
+            tupleElement(lv_v, 'value') = 'string_value', tupleElement(lv_v, 'string_value'),
+            tupleElement(lv_v, 'value') = 'int_value', toString(tupleElement(lv_v, 'int_value')),
+            tupleElement(lv_v, 'value') = 'double_value', toString(tupleElement(lv_v, 'double_value')),
+            tupleElement(lv_v, 'value') = 'bool_value', if(tupleElement(lv_v, 'bool_value'), 'true', 'false'),
+            tupleElement(lv_v, 'value') = 'bytes_value', base64Encode(tupleElement(lv_v, 'bytes_value')),
             '');
 
--- The OTLP type of a value: string_value, bool_value, int_value, double_value,
--- array_value, kvlist_value, bytes_value, or none (an empty AnyValue).
-CREATE OR REPLACE FUNCTION tracebridge_any_type AS (at_v) -> toString(tupleElement(at_v, 'value'));
+-- The type digit of one value.
+CREATE OR REPLACE FUNCTION tracebridge_value_type AS (tv_v) -> toString(toUInt8(tupleElement(tv_v, 'value')));
 
 CREATE OR REPLACE FUNCTION tracebridge_attr_map AS (am_kvs) ->
-    mapFromArrays(arrayMap(am_k -> tupleElement(am_k, 'key'), am_kvs), arrayMap(am_v -> tracebridge_any_string(tupleElement(am_v, 'value')), am_kvs));
+    mapFromArrays(arrayMap(am_k -> tupleElement(am_k, 'key'), am_kvs),
+                  arrayMap(am_v -> tracebridge_value_text(tupleElement(am_v, 'value')), am_kvs));
+
+CREATE OR REPLACE FUNCTION tracebridge_log_attr_map AS (lm_kvs) ->
+    mapFromArrays(arrayMap(lm_k -> tupleElement(lm_k, 'key'), lm_kvs),
+                  arrayMap(lm_v -> tracebridge_log_value_text(tupleElement(lm_v, 'value')), lm_kvs));
 
 CREATE OR REPLACE FUNCTION tracebridge_attr_types AS (ty_kvs) ->
-    mapFromArrays(arrayMap(ty_k -> tupleElement(ty_k, 'key'), ty_kvs), arrayMap(ty_v -> tracebridge_any_type(tupleElement(ty_v, 'value')), ty_kvs));
+    arrayStringConcat(arrayMap(ty_v -> tracebridge_value_type(tupleElement(ty_v, 'value')), ty_kvs));
 
 -- First non-empty string of an array.
 CREATE OR REPLACE FUNCTION tracebridge_first AS (fs_xs) -> arrayFirst(fs_x -> fs_x != '', arrayConcat(fs_xs, ['']));
-
--- Parameter and lambda names are unique per function, and tuple fields are read with
--- tupleElement(): ClickHouse inlines function bodies by name and does not substitute a
--- parameter inside a compound identifier such as param.field.
 
 -- The contract's joining rule for the side of a resource.
 CREATE OR REPLACE FUNCTION tracebridge_side AS (sd_ra) ->
@@ -83,7 +108,8 @@ CREATE OR REPLACE FUNCTION tracebridge_network_type AS (nt_a, nt_ra) ->
        lower(tracebridge_first([nt_a['network.connection.type'], nt_a['net.host.connection.type'],
                                 nt_ra['network.connection.type'], nt_ra['net.host.connection.type']])));
 
--- The session of a span or log record: its own attributes first, then its resource's.
+-- The session of a span or log record: its own attributes first, then its resource's
+-- (Embrace names it emb.session_id / emb.user_session_id).
 CREATE OR REPLACE FUNCTION tracebridge_session_id AS (si_a, si_ra) ->
     tracebridge_first([si_a['session.id'], si_ra['session.id'], si_a['emb.session_id'], si_ra['emb.session_id'],
                        si_a['emb.user_session_id'], si_ra['emb.user_session_id']]);
@@ -110,3 +136,6 @@ CREATE OR REPLACE FUNCTION tracebridge_kind AS (kd_k) ->
 CREATE OR REPLACE FUNCTION tracebridge_status AS (st_c) -> multiIf(st_c = 1, 'Ok', st_c = 2, 'Error', 'Unset');
 
 CREATE OR REPLACE FUNCTION tracebridge_nanos AS (ns_n) -> fromUnixTimestamp64Nano(toInt64(least(ns_n, 9223372036854775807)));
+
+-- A trace or span id as lowercase hex; an all-zero id (no trace) is empty.
+CREATE OR REPLACE FUNCTION tracebridge_hex_id AS (hx_b) -> if(replaceAll(hx_b, '\0', '') = '', '', lower(hex(hx_b)));

@@ -1,54 +1,58 @@
--- Spans, stored under the OpenTelemetry Collector clickhouseexporter's column names plus
--- tracebridge's correlation columns, and ordered by TraceId: the table is its own trace index.
+-- Spans under the OpenTelemetry Collector clickhouseexporter's column names, plus tracebridge's
+-- correlation columns. Ordered by TraceId: the table is its own trace index, and no lookup
+-- depends on a time window (device clocks are wrong; uploads are late).
+-- Attribute maps hold each value's text; *AttributeTypes hold one type digit per attribute in
+-- key order (1 string, 2 bool, 3 int, 4 double, 5 array, 6 kvlist, 7 bytes, 0 empty). Arrays and
+-- key-value lists are stored as base64 of their OTLP protobuf and decoded by the reader.
 -- ReplacingMergeTree on (TraceId, SpanId): a re-sent span collapses on merge, and readers
 -- de-duplicate before merges (LIMIT 1 BY / argMax), so a retry never shows twice.
 CREATE TABLE IF NOT EXISTS otel_traces
 (
-    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
-    TraceId String CODEC(ZSTD(1)),
-    SpanId String CODEC(ZSTD(1)),
-    ParentSpanId String CODEC(ZSTD(1)),
-    TraceState String CODEC(ZSTD(1)),
+    Timestamp DateTime64(9),
+    TraceId String,
+    SpanId String,
+    ParentSpanId String,
+    TraceState String,
     TraceFlags UInt32,
-    SpanName LowCardinality(String) CODEC(ZSTD(1)),
-    SpanKind LowCardinality(String) CODEC(ZSTD(1)),
-    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
-    ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
-    ResourceAttributeTypes Map(LowCardinality(String), LowCardinality(String)) CODEC(ZSTD(1)),
-    ScopeName String CODEC(ZSTD(1)),
-    ScopeVersion String CODEC(ZSTD(1)),
-    ScopeAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
-    ScopeAttributeTypes Map(LowCardinality(String), LowCardinality(String)) CODEC(ZSTD(1)),
-    SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
-    SpanAttributeTypes Map(LowCardinality(String), LowCardinality(String)) CODEC(ZSTD(1)),
-    Duration UInt64 CODEC(ZSTD(1)),
-    StatusCode LowCardinality(String) CODEC(ZSTD(1)),
-    StatusMessage String CODEC(ZSTD(1)),
+    SpanName LowCardinality(String),
+    SpanKind LowCardinality(String),
+    ServiceName LowCardinality(String),
+    ResourceAttributes Map(String, String),
+    ResourceAttributeTypes String,
+    ScopeName String,
+    ScopeVersion String,
+    ScopeAttributes Map(String, String),
+    ScopeAttributeTypes String,
+    SpanAttributes Map(String, String),
+    SpanAttributeTypes String,
+    Duration UInt64,
+    StatusCode LowCardinality(String),
+    StatusMessage String,
     Events Nested (
         Timestamp DateTime64(9),
         Name LowCardinality(String),
-        Attributes Map(LowCardinality(String), String),
-        AttributeTypes Map(LowCardinality(String), LowCardinality(String))
-    ) CODEC(ZSTD(1)),
+        Attributes Map(String, String),
+        AttributeTypes String
+    ),
     Links Nested (
         TraceId String,
         SpanId String,
         TraceState String,
-        Attributes Map(LowCardinality(String), String),
-        AttributeTypes Map(LowCardinality(String), LowCardinality(String))
-    ) CODEC(ZSTD(1)),
-    SessionId String CODEC(ZSTD(1)),
+        Attributes Map(String, String),
+        AttributeTypes String
+    ),
+    SessionId String,
     Side LowCardinality(String),
     AppVersion LowCardinality(String),
     OsName LowCardinality(String),
     OsVersion LowCardinality(String),
     DeviceModel LowCardinality(String),
-    DeviceId String CODEC(ZSTD(1)),
+    DeviceId String,
     NetworkType LowCardinality(String),
     HttpMethod LowCardinality(String),
-    HttpRoute String CODEC(ZSTD(1)),
+    HttpRoute String,
     HttpStatus UInt16,
-    IngestTime DateTime64(3) DEFAULT now64(3) CODEC(Delta, ZSTD(1))
+    IngestTime DateTime64(3) DEFAULT now64(3)
 )
 ENGINE = ReplacingMergeTree(IngestTime)
 ORDER BY (TraceId, SpanId);
@@ -91,20 +95,21 @@ WHERE SessionId != '';
 CREATE TABLE IF NOT EXISTS otlp_traces_in
 (
     resource_spans Array(Tuple(
-        resource Tuple(attributes Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value Tuple(values Array(Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String))), kvlist_value Tuple(values Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String)))), bytes_value String)))),
+        resource Tuple(attributes Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String)))),
         scope_spans Array(Tuple(
-            scope Tuple(name String, version String, attributes Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value Tuple(values Array(Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String))), kvlist_value Tuple(values Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String)))), bytes_value String)))),
+            scope Tuple(name String, version String, attributes Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String)))),
             spans Array(Tuple(
                 trace_id String, span_id String, trace_state String, parent_span_id String,
                 name String, kind Int32, start_time_unix_nano UInt64, end_time_unix_nano UInt64,
-                attributes Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value Tuple(values Array(Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String))), kvlist_value Tuple(values Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String)))), bytes_value String))),
-                events Array(Tuple(time_unix_nano UInt64, name String, attributes Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value Tuple(values Array(Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String))), kvlist_value Tuple(values Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String)))), bytes_value String))))),
-                links Array(Tuple(trace_id String, span_id String, trace_state String, attributes Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value Tuple(values Array(Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String))), kvlist_value Tuple(values Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String)))), bytes_value String))), flags UInt32)),
+                attributes Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String))),
+                events Array(Tuple(time_unix_nano UInt64, name String, attributes Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String))))),
+                links Array(Tuple(trace_id String, span_id String, trace_state String, attributes Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String))), flags UInt32)),
                 status Tuple(message String, code Int32),
                 flags UInt32))))))
 )
 ENGINE = Null;
 
+-- Resource attributes are turned into a map once per resource, then the spans are unrolled.
 CREATE MATERIALIZED VIEW IF NOT EXISTS otlp_traces_in_mv TO otel_traces AS
 SELECT
     tracebridge_nanos(s.start_time_unix_nano) AS Timestamp,
@@ -117,7 +122,7 @@ SELECT
     tracebridge_kind(s.kind) AS SpanKind,
     ra['service.name'] AS ServiceName,
     ra AS ResourceAttributes,
-    tracebridge_attr_types(rs.resource.attributes) AS ResourceAttributeTypes,
+    ra_types AS ResourceAttributeTypes,
     ss.scope.name AS ScopeName,
     ss.scope.version AS ScopeVersion,
     tracebridge_attr_map(ss.scope.attributes) AS ScopeAttributes,
@@ -137,9 +142,9 @@ SELECT
     arrayMap(l -> tracebridge_attr_map(l.attributes), s.links) AS `Links.Attributes`,
     arrayMap(l -> tracebridge_attr_types(l.attributes), s.links) AS `Links.AttributeTypes`,
     tracebridge_session_id(sa, ra) AS SessionId,
-    tracebridge_side(ra) AS Side,
+    side AS Side,
     tracebridge_first([ra['service.version'], ra['app.version']]) AS AppVersion,
-    tracebridge_os_name(ra) AS OsName,
+    os_name AS OsName,
     ra['os.version'] AS OsVersion,
     tracebridge_first([ra['device.model.name'], ra['device.model.identifier']]) AS DeviceModel,
     ra['device.id'] AS DeviceId,
@@ -150,9 +155,17 @@ SELECT
     now64(3) AS IngestTime
 FROM
 (
-    SELECT rs, ss, s, tracebridge_attr_map(rs.resource.attributes) AS ra, tracebridge_attr_map(s.attributes) AS sa
-    FROM otlp_traces_in
-    ARRAY JOIN resource_spans AS rs
-    ARRAY JOIN rs.scope_spans AS ss
+    SELECT ra, ra_types, side, os_name, ss, s, tracebridge_attr_map(s.attributes) AS sa
+    FROM
+    (
+        SELECT tracebridge_attr_map(rs.resource.attributes) AS ra,
+               tracebridge_attr_types(rs.resource.attributes) AS ra_types,
+               tracebridge_side(ra) AS side,
+               tracebridge_os_name(ra) AS os_name,
+               rs.scope_spans AS scope_spans
+        FROM otlp_traces_in
+        ARRAY JOIN resource_spans AS rs
+    )
+    ARRAY JOIN scope_spans AS ss
     ARRAY JOIN ss.spans AS s
 );
