@@ -20,16 +20,26 @@ def span_json(span: StoredSpan, adjusted_start: int | None = None) -> dict[str, 
         "start_time_unix_nano": span.start_time_unix_nano,
         "end_time_unix_nano": span.end_time_unix_nano,
         "duration_ns": span.duration_ns,
-        "adjusted_start_time_unix_nano": span.start_time_unix_nano if adjusted_start is None else adjusted_start,
+        "adjusted_start_time_unix_nano": span.start_time_unix_nano
+        if adjusted_start is None
+        else adjusted_start,
         "status_code": span.status_code,
         "status_message": span.status_message,
         "trace_state": span.trace_state,
         "scope": {"name": span.scope_name, "version": span.scope_version},
         "attributes": span.attributes,
         "resource_attributes": span.resource_attributes,
-        "events": [{"name": e.name, "time_unix_nano": e.time_unix_nano, "attributes": e.attributes} for e in span.events],
+        "events": [
+            {"name": e.name, "time_unix_nano": e.time_unix_nano, "attributes": e.attributes}
+            for e in span.events
+        ],
         "links": [
-            {"trace_id": link.trace_id, "span_id": link.span_id, "trace_state": link.trace_state, "attributes": link.attributes}
+            {
+                "trace_id": link.trace_id,
+                "span_id": link.span_id,
+                "trace_state": link.trace_state,
+                "attributes": link.attributes,
+            }
             for link in span.links
         ],
     }
