@@ -1,0 +1,100 @@
+"""Enrichment of one crash from the spans around it (pure functions over stored spans).
+
+``last_requests`` are the crashed session's client requests that started at or before the crash,
+oldest first, each with the backend SERVER span that answered it (the contract's pairing rule,
+via ``tracebridge.query.pairing``) and the gap. ``backend_errors`` are the backend spans of those
+traces (and of the crash's own trace) in error or answering HTTP >= 500. Everything is computed at
+read time, so the answer does not depend on whether the crash or its spans arrived first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from tracebridge.query.pairing import RequestPair, pair_requests
+from tracebridge.store.rows import StoredSpan
+
+
+def request_entry(pair: RequestPair) -> dict[str, Any]:
+    client, server = pair.client, pair.server
+    status = client.http_status or (server.http_status if server else 0)
+    return {
+        "trace_id": client.trace_id,
+        "client_span_id": client.span_id,
+        "name": client.name,
+        "route": client.http_route or None,
+        "http_method": client.http_method or None,
+        "start_time_unix_nano": client.start_time_unix_nano,
+        "client_duration_ns": client.duration_ns,
+        "client_status_code": client.status_code,
+        "server_span_id": server.span_id if server else None,
+        "server_service_name": server.service_name if server else None,
+        "server_duration_ns": server.duration_ns if server else None,
+        "gap_ns": pair.gap_ns,
+        "http_status_code": status or None,
+        "error": client.status_code == "error"
+        or status >= 500
+        or bool(server and (server.status_code == "error" or server.http_status >= 500)),
+    }
+
+
+def last_requests(
+    spans: Sequence[StoredSpan], client_span_ids: Collection[str] | None, crash_time_ns: int, limit: int
+) -> list[dict[str, Any]]:
+    """The last ``limit`` client requests started at or before the crash, oldest first.
+    ``client_span_ids`` restricts them to the session's requests (None: every client request)."""
+    pairs = [
+        p
+        for p in pair_requests(spans)
+        if p.client.start_time_unix_nano <= crash_time_ns
+        and (client_span_ids is None or p.client.span_id in client_span_ids)
+    ]
+    return [request_entry(p) for p in pairs[-limit:]] if limit > 0 else []
+
+
+def is_backend_error(span: StoredSpan) -> bool:
+    return span.side == "backend" and (span.status_code == "error" or span.http_status >= 500)
+
+
+def backend_errors(spans: Sequence[StoredSpan], trace_ids: Collection[str]) -> list[dict[str, Any]]:
+    """Backend spans in error (status or HTTP >= 500) in the given traces, in time order."""
+    found = [s for s in spans if s.trace_id in trace_ids and is_backend_error(s)]
+    found.sort(key=lambda s: (s.start_time_unix_nano, s.span_id))
+    return [
+        {
+            "trace_id": s.trace_id,
+            "span_id": s.span_id,
+            "parent_span_id": s.parent_span_id,
+            "service_name": s.service_name,
+            "name": s.name,
+            "kind": s.kind,
+            "route": s.http_route or None,
+            "start_time_unix_nano": s.start_time_unix_nano,
+            "duration_ns": s.duration_ns,
+            "status_code": s.status_code,
+            "status_message": s.status_message,
+            "http_status_code": s.http_status or None,
+        }
+        for s in found
+    ]
+
+
+def active_span(spans: Sequence[StoredSpan], trace_id: str, span_id: str) -> dict[str, Any] | None:
+    """The span the record names (the one active at crash time), if it is stored yet."""
+    for s in spans:
+        if s.trace_id == trace_id and s.span_id == span_id:
+            return {
+                "trace_id": s.trace_id,
+                "span_id": s.span_id,
+                "parent_span_id": s.parent_span_id,
+                "name": s.name,
+                "kind": s.kind,
+                "side": s.side,
+                "service_name": s.service_name,
+                "start_time_unix_nano": s.start_time_unix_nano,
+                "end_time_unix_nano": s.end_time_unix_nano,
+                "status_code": s.status_code,
+                "status_message": s.status_message,
+            }
+    return None

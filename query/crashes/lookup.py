@@ -1,0 +1,216 @@
+"""Crash lookups used by the API, the session/trace documents, the dashboards and the demo.
+
+Every function takes a ``StoreReader`` and returns JSON-ready dicts (contract shapes). Crash
+lists carry ``crash_id``, ``time_unix_nano``, ``kind``, ``fatal``, ``exception_type``,
+``exception_message``, ``group_id``, ``title``, ``session_id``, ``session_inferred``,
+``trace_id``, ``span_id`` and the app/device facts. Query-parameter functions raise
+``HTTPException(400)`` naming a bad or unknown parameter.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tracebridge.query.crashes import enrich, sql
+from tracebridge.query.crashes.filters import CrashFilters, parse_crash_filters, parse_group_filters
+from tracebridge.query.crashes.health import version_health as version_health
+from tracebridge.query.crashes.records import cached_fingerprint, crash_summary, group_of
+from tracebridge.query.crashes.sessions import infer_sessions, inferred_crash_ids, resolve
+from tracebridge.store.attributes import from_stored
+from tracebridge.store.reader import StoreReader
+
+DEFAULT_LAST_REQUESTS = 10
+MAX_GROUP_SCAN = 200_000
+
+__all__ = [
+    "crash_counts_by_session",
+    "crash_document",
+    "crash_groups",
+    "crashes_in_session",
+    "crashes_in_trace",
+    "list_crashes",
+    "version_health",
+]
+
+
+def _summaries(reader: StoreReader, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    sessions = resolve(rows, reader)
+    out = [crash_summary(r, *sessions[r["CrashId"]]) for r in rows]
+    out.sort(key=lambda c: (c["time_unix_nano"], c["crash_id"]))
+    return out
+
+
+def crashes_in_trace(reader: StoreReader, trace_id: str) -> list[dict[str, Any]]:
+    """Crashes whose record carries this trace id, oldest first."""
+    return _summaries(reader, reader.rows(sql.SELECT_CRASHES_IN_TRACE, {"trace_id": trace_id}))
+
+
+def _session_crash_ids(reader: StoreReader, session_id: str) -> tuple[list[str], set[str]]:
+    direct = [r["CrashId"] for r in reader.rows(sql.SELECT_SESSION_CRASH_IDS, {"session_ids": [session_id]})]
+    inferred = inferred_crash_ids(reader, [session_id]).get(session_id, [])
+    return direct + [c for c in inferred if c not in direct], set(inferred)
+
+
+def crashes_in_session(reader: StoreReader, session_id: str) -> list[dict[str, Any]]:
+    """Crashes of the session (its own session.id, or inferred from its device and time), oldest first."""
+    ids, _ = _session_crash_ids(reader, session_id)
+    if not ids:
+        return []
+    rows = reader.rows(sql.SELECT_CRASHES_BY_IDS, {"crash_ids": ids})
+    crashes = _summaries(reader, rows)
+    return [c for c in crashes if c["session_id"] == session_id]
+
+
+def crash_counts_by_session(reader: StoreReader, session_ids: Sequence[str]) -> dict[str, int]:
+    """Crash records per session (inferred ones included); sessions without crashes are absent."""
+    ids = [s for s in dict.fromkeys(session_ids) if s]
+    if not ids:
+        return {}
+    counts: Counter[str] = Counter()
+    for row in reader.rows(sql.SELECT_SESSION_CRASH_COUNTS, {"session_ids": ids}):
+        counts[row["SessionId"]] += int(row["Crashes"])
+    for session, crash_ids in inferred_crash_ids(reader, ids).items():
+        counts[session] += len(crash_ids)
+    return dict(counts)
+
+
+def crash_document(
+    reader: StoreReader, crash_id: str, last_n: int = DEFAULT_LAST_REQUESTS
+) -> dict[str, Any] | None:
+    """GET /api/v1/crashes/{id}: the crash, its session's last requests with their backend spans
+    and gaps, the backend errors in those traces, and the span active at crash time. None if unknown."""
+    rows = reader.rows(sql.SELECT_CRASH, {"crash_id": crash_id})
+    if not rows:
+        return None
+    row = rows[0]
+    session_id, inferred = resolve([row], reader)[crash_id]
+    document = crash_summary(row, session_id, inferred)
+    time_ns = document["time_unix_nano"]
+    group = group_of(row)
+    # With a session: its last requests (whatever trace they are in); without: the crash's own trace.
+    request_ids: set[str] | None = None
+    trace_ids: list[str] = []
+    if session_id:
+        recent = reader.rows(
+            sql.SELECT_REQUESTS_BEFORE, {"session_id": session_id, "until": time_ns, "limit": max(last_n, 1)}
+        )
+        request_ids = {r["SpanId"] for r in recent}
+        trace_ids = sorted({r["TraceId"] for r in recent})
+    if row["TraceId"] and row["TraceId"] not in trace_ids:
+        trace_ids.append(row["TraceId"])
+    spans = reader.spans_of_traces(trace_ids)
+    document.update(
+        {
+            "stacktrace": row["ExceptionStacktrace"],
+            "device_id": row["DeviceId"] or None,
+            "service_name": row["ServiceName"],
+            "scope_name": row["ScopeName"],
+            "frames": list(group.frames),
+            "attributes": from_stored(row["AttributeKeys"], row["AttributeValues"], row["AttributeTypes"]),
+            "resource_attributes": from_stored(
+                row["ResourceAttributeKeys"], row["ResourceAttributeValues"], row["ResourceAttributeTypes"]
+            ),
+            "last_requests": enrich.last_requests(spans, request_ids, time_ns, last_n),
+            "active_span": enrich.active_span(spans, row["TraceId"], row["SpanId"])
+            if row["SpanId"]
+            else None,
+        }
+    )
+    request_traces = {r["trace_id"] for r in document["last_requests"]}
+    if row["TraceId"]:
+        request_traces.add(row["TraceId"])
+    document["backend_errors"] = enrich.backend_errors(spans, request_traces)
+    return document
+
+
+def _filtered_rows(reader: StoreReader, filters: CrashFilters, limit: int) -> list[dict[str, Any]]:
+    return reader.rows(
+        sql.SELECT_FILTERED_CRASHES,
+        {
+            "app_version": filters.app_version or "",
+            "os_name": filters.os_name or "",
+            "kind": filters.kind or "",
+            "since": filters.since or 0,
+            "until": filters.until or 0,
+            "limit": limit,
+        },
+    )
+
+
+def _matches(crash: Mapping[str, Any], filters: CrashFilters) -> bool:
+    t = crash["time_unix_nano"]
+    return (
+        (filters.group_id is None or crash["group_id"] == filters.group_id)
+        and (filters.app_version is None or crash["app_version"] == filters.app_version)
+        and (filters.os_name is None or crash["os_name"] == filters.os_name)
+        and (filters.kind is None or crash["kind"] == filters.kind)
+        and (filters.since is None or t >= filters.since)
+        and (filters.until is None or t <= filters.until)
+    )
+
+
+def list_crashes(reader: StoreReader, params: Mapping[str, str] | CrashFilters) -> list[dict[str, Any]]:
+    """GET /api/v1/crashes: newest first, after the filters."""
+    filters = params if isinstance(params, CrashFilters) else parse_crash_filters(params)
+    if filters.session_id is not None:
+        crashes = [c for c in crashes_in_session(reader, filters.session_id) if _matches(c, filters)]
+    elif filters.group_id is not None:
+        crashes = [
+            c
+            for c in _summaries(reader, _filtered_rows(reader, filters, MAX_GROUP_SCAN))
+            if _matches(c, filters)
+        ]
+    else:
+        crashes = _summaries(reader, _filtered_rows(reader, filters, filters.limit))
+    crashes.sort(key=lambda c: (-c["time_unix_nano"], c["crash_id"]))
+    return crashes[: filters.limit]
+
+
+def crash_groups(reader: StoreReader, params: Mapping[str, str] | CrashFilters) -> list[dict[str, Any]]:
+    """GET /api/v1/crash-groups: groups by fingerprint, most crashes first."""
+    filters = params if isinstance(params, CrashFilters) else parse_group_filters(params)
+    variants = reader.rows(
+        sql.SELECT_CRASH_VARIANTS,
+        {
+            "app_version": filters.app_version or "",
+            "os_name": filters.os_name or "",
+            "kind": filters.kind or "",
+            "since": filters.since or 0,
+            "until": filters.until or 0,
+        },
+    )
+    orphans = [(d, int(t)) for v in variants for d, t in v["Orphans"]]
+    inferred = infer_sessions(reader, orphans)
+    groups: dict[str, dict[str, Any]] = {}
+    for v in variants:
+        fp = cached_fingerprint(v["Type"], v["Stack"], v["Message"])
+        group = groups.setdefault(
+            fp.group_id,
+            {
+                "group_id": fp.group_id,
+                "exception_type": fp.exception_type,
+                "title": fp.title,
+                "frames": list(fp.frames),
+                "count": 0,
+                "_sessions": set(),
+                "first_seen_unix_nano": int(v["FirstNs"]),
+                "last_seen_unix_nano": int(v["LastNs"]),
+                "app_versions": Counter(),
+            },
+        )
+        group["count"] += int(v["Crashes"])
+        group["_sessions"].update(v["SessionIds"])
+        group["_sessions"].update(inferred[(d, int(t))] for d, t in v["Orphans"] if (d, int(t)) in inferred)
+        group["first_seen_unix_nano"] = min(group["first_seen_unix_nano"], int(v["FirstNs"]))
+        group["last_seen_unix_nano"] = max(group["last_seen_unix_nano"], int(v["LastNs"]))
+        group["app_versions"].update(v["AppVersions"])
+    out = []
+    for group in groups.values():
+        sessions = group.pop("_sessions")
+        group["sessions"] = len(sessions)
+        group["app_versions"] = dict(sorted(group["app_versions"].items()))
+        out.append(group)
+    out.sort(key=lambda g: (-g["count"], -g["last_seen_unix_nano"], g["group_id"]))
+    return out[: filters.limit]
