@@ -274,7 +274,7 @@ def latency_rows(
     return {"group_by": group_by, "rows": rows}
 
 
-MAX_BUCKETS_SECONDS = 366 * 86_400
+MAX_BUCKET_SECONDS = 366 * 86_400
 
 
 def latency_over_time(
@@ -286,9 +286,9 @@ def latency_over_time(
     ``client_/server_/gap_p50|p95|p99_ms`` fields as a latency row; ordered by route, then bucket.
     ``params`` are the latency filters (a ``group_by`` in them is ignored); 400 for bad ones.
     """
-    if not isinstance(bucket_seconds, int) or not 1 <= bucket_seconds <= MAX_BUCKETS_SECONDS:
+    if not isinstance(bucket_seconds, int) or not 1 <= bucket_seconds <= MAX_BUCKET_SECONDS:
         raise HTTPException(
-            400, f"invalid parameter 'bucket_seconds': {bucket_seconds!r} (1 to {MAX_BUCKETS_SECONDS})"
+            400, f"invalid parameter 'bucket_seconds': {bucket_seconds!r} (1 to {MAX_BUCKET_SECONDS})"
         )
     parsed = (
         params if isinstance(params, LatencyFilters) else parse_latency_filters(params, with_group_by=True)

@@ -1,0 +1,354 @@
+"""Terminal views for on-call use: ``tracebridge trace ID`` and ``tracebridge session ID``.
+
+Both fetch the JSON API (the same reconstruction as the API and pages) with httpx and draw it
+with rich: a waterfall with a client lane and a backend lane on the device clock (skew-corrected
+starts), each request's client/server/gap times, errors and crashes. Layout fits 100 columns.
+Exit codes: 0 shown, 1 not found or rejected (400/401/403/404), 2 API unreachable or failing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+BAR_WIDTH = 30
+NAME_WIDTH = 28
+CLIENT_STYLE = "cyan"
+BACKEND_STYLE = "magenta"
+ERROR_STYLE = "bold red"
+TIMEOUT_SECONDS = 30.0
+
+
+# ---------------------------------------------------------------- entry points (called by cli.py)
+
+
+def print_trace(api_url: str, trace_id: str, token: str | None, console: Console | None = None) -> int:
+    """Fetch ``/api/v1/traces/{id}`` and draw it; the exit code of the command."""
+    out = console or Console()
+    document, code = _fetch(
+        out, api_url, f"/api/v1/traces/{quote(trace_id, safe='')}", token, f"trace {trace_id}"
+    )
+    if document is None:
+        return code
+    out.print(trace_view(document))
+    return 0
+
+
+def print_session(api_url: str, session_id: str, token: str | None, console: Console | None = None) -> int:
+    """Fetch ``/api/v1/sessions/{id}`` and draw it; the exit code of the command."""
+    out = console or Console()
+    path = f"/api/v1/sessions/{quote(session_id, safe='')}"
+    document, code = _fetch(out, api_url, path, token, f"session {session_id!r}")
+    if document is None:
+        return code
+    out.print(session_view(document))
+    return 0
+
+
+def _fetch(
+    console: Console, api_url: str, path: str, token: str | None, what: str
+) -> tuple[dict[str, Any] | None, int]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    url = api_url.rstrip("/") + path
+    try:
+        response = httpx.get(url, headers=headers, timeout=TIMEOUT_SECONDS)
+    except httpx.HTTPError as error:
+        console.print(
+            Text(f"error: cannot reach the tracebridge API at {api_url}: {error}", style=ERROR_STYLE)
+        )
+        console.print("Start it with `tracebridge serve`, or pass --api URL (or set TRACEBRIDGE_API).")
+        return None, 2
+    if response.status_code == 200:
+        return response.json(), 0
+    detail = _detail(response)
+    if response.status_code == 404:
+        console.print(Text(f"error: {what} not found ({detail})", style=ERROR_STYLE))
+        return None, 1
+    if response.status_code in (401, 403):
+        hint = (
+            "set TRACEBRIDGE_READ_TOKEN to a read token"
+            if response.status_code == 401
+            else "check TRACEBRIDGE_READ_TOKEN"
+        )
+        console.print(
+            Text(
+                f"error: the API refused the request ({response.status_code}: {detail}); {hint}",
+                style=ERROR_STYLE,
+            )
+        )
+        return None, 1
+    if response.status_code == 400:
+        console.print(Text(f"error: bad request: {detail}", style=ERROR_STYLE))
+        return None, 1
+    console.print(Text(f"error: the API answered {response.status_code}: {detail}", style=ERROR_STYLE))
+    return None, 2
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    return str(body.get("detail", body)) if isinstance(body, dict) else str(body)
+
+
+# ---------------------------------------------------------------- formatting helpers (pure)
+
+
+def fmt_ns(nanos: int | float | None) -> str:
+    """A duration for people: ``850µs``, ``12.3ms``, ``4.56s``, ``3m05s``; ``-`` when unknown."""
+    if nanos is None:
+        return "-"
+    sign = "-" if nanos < 0 else ""
+    value = abs(float(nanos))
+    if value == 0:
+        return "0s"
+    if value < 1_000_000:
+        return f"{sign}{value / 1000:.0f}µs"
+    if value < 1_000_000_000:
+        ms = value / 1_000_000
+        return f"{sign}{ms:.1f}ms" if ms < 100 else f"{sign}{ms:.0f}ms"
+    seconds = value / 1_000_000_000
+    if seconds < 60:
+        return f"{sign}{seconds:.2f}s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{sign}{minutes}m{rest:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{sign}{hours}h{minutes:02d}m"
+
+
+def bar(start: int, duration: int, origin: int, total: int, width: int = BAR_WIDTH) -> str:
+    """A waterfall bar: spaces up to the start, then at least one block for the duration."""
+    if total <= 0:
+        return "█".ljust(width)
+    left = min(width - 1, max(0, int((start - origin) * width / total)))
+    length = max(1, min(width - left, round(duration * width / total)))
+    return (" " * left + "█" * length).ljust(width)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _is_error(span: Mapping[str, Any]) -> bool:
+    status = span.get("attributes", {}).get("http.response.status_code")
+    return span.get("status_code") == "error" or (isinstance(status, int) and status >= 500)
+
+
+def tree_order(spans: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], int]]:
+    """Spans depth-first from the roots (a span whose parent is not stored is a root), children by
+    adjusted start; each with its depth."""
+    ids = {s["span_id"] for s in spans}
+    children: dict[str | None, list[Mapping[str, Any]]] = defaultdict(list)
+    for span in spans:
+        parent = span.get("parent_span_id")
+        children[parent if parent in ids else None].append(span)
+    for siblings in children.values():
+        siblings.sort(key=lambda s: (s["adjusted_start_time_unix_nano"], s["span_id"]))
+    out: list[tuple[Mapping[str, Any], int]] = []
+    stack: list[tuple[Mapping[str, Any], int]] = [(s, 0) for s in reversed(children[None])]
+    seen: set[str] = set()
+    while stack:
+        span, depth = stack.pop()
+        if span["span_id"] in seen:
+            continue
+        seen.add(span["span_id"])
+        out.append((span, depth))
+        stack.extend((c, depth + 1) for c in reversed(children.get(span["span_id"], [])))
+    return out
+
+
+# ---------------------------------------------------------------- trace view (pure)
+
+
+def trace_view(document: Mapping[str, Any]) -> RenderableType:
+    """The waterfall of one trace document, its gaps and its crashes."""
+    origin = int(document["start_time_unix_nano"])
+    total = int(document["end_time_unix_nano"]) - origin
+    spans = document.get("spans", [])
+    header = Text.assemble(
+        ("trace ", "bold"),
+        (document["trace_id"], "bold"),
+        f"  {fmt_ns(total)}  {len(spans)} spans",
+        ("  session " + str(document["session_id"])) if document.get("session_id") else "",
+    )
+    gaps_by_client: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for gap in document.get("gaps", []):
+        gaps_by_client[gap["client_span_id"]].append(gap)
+
+    table = Table(box=None, pad_edge=False, padding=(0, 1), show_edge=False, expand=False)
+    table.add_column("lane", width=7, no_wrap=True)
+    table.add_column("span", width=NAME_WIDTH, no_wrap=True, overflow="ellipsis")
+    table.add_column(f"0 … {fmt_ns(total)}", width=BAR_WIDTH, no_wrap=True)
+    table.add_column("dur", width=7, justify="right", no_wrap=True)
+    table.add_column("note", width=18, no_wrap=True, overflow="ellipsis")
+    for span, depth in tree_order(spans):
+        client = span.get("side") == "client"
+        style = CLIENT_STYLE if client else BACKEND_STYLE
+        error = _is_error(span)
+        name = _clip("  " * min(depth, 6) + span["name"], NAME_WIDTH)
+        note = ""
+        gaps = gaps_by_client.get(span["span_id"], [])
+        if gaps:
+            reached = [g for g in gaps if g.get("server_span_id")]
+            note = f"gap {fmt_ns(reached[0]['gap_ns'])}" if reached else "no backend"
+        elif span.get("adjusted_start_time_unix_nano") != span.get("start_time_unix_nano"):
+            note = "skew-adj"
+        table.add_row(
+            Text("app" if client else "backend", style=style),
+            Text(name, style=ERROR_STYLE if error else ""),
+            Text(
+                bar(int(span["adjusted_start_time_unix_nano"]), int(span["duration_ns"]), origin, total),
+                style=ERROR_STYLE if error else style,
+            ),
+            fmt_ns(span["duration_ns"]),
+            Text(("ERROR " if error else "") + note, style=ERROR_STYLE if error else "yellow"),
+        )
+    parts: list[RenderableType] = [header, table]
+    if document.get("gaps"):
+        parts += [Text(""), gaps_table(document["gaps"])]
+    parts += crash_lines(document.get("crashes", []), origin)
+    return Group(*parts)
+
+
+def gaps_table(gaps: Sequence[Mapping[str, Any]]) -> Table:
+    """One row per request (and per server attempt): client, server, network gap, clock skew."""
+    table = Table(
+        title="requests: client vs server (gap = network + queueing)",
+        title_justify="left",
+        box=None,
+        padding=(0, 1),
+        pad_edge=False,
+    )
+    table.add_column("route", width=28, no_wrap=True, overflow="ellipsis")
+    table.add_column("http", width=5, justify="right")
+    table.add_column("client", width=8, justify="right")
+    table.add_column("server", width=8, justify="right")
+    table.add_column("gap", width=8, justify="right")
+    table.add_column("skew", width=8, justify="right")
+    table.add_column("note", width=22, no_wrap=True, overflow="ellipsis")
+    for gap in gaps:
+        reached = gap.get("server_span_id") is not None
+        notes = []
+        if not reached:
+            notes.append("never reached backend")
+        if gap.get("server_count", 1) > 1:
+            notes.append(f"attempt {gap.get('attempt')}/{gap.get('server_count')}")
+        elif gap.get("resend_count"):
+            notes.append(f"attempt {gap.get('attempt')} (resend)")
+        error = bool(gap.get("has_error"))
+        table.add_row(
+            Text(str(gap.get("route") or ""), style=ERROR_STYLE if error else ""),
+            str(gap.get("http_status_code") or "-"),
+            fmt_ns(gap.get("client_duration_ns")),
+            fmt_ns(gap.get("server_duration_ns")),
+            Text(fmt_ns(gap.get("gap_ns")), style="bold yellow"),
+            fmt_ns(gap.get("clock_skew_ns")) if reached else "-",
+            Text(", ".join(notes), style=ERROR_STYLE if (error or not reached) else ""),
+        )
+    return table
+
+
+def crash_lines(crashes: Sequence[Mapping[str, Any]], origin: int | None) -> list[RenderableType]:
+    if not crashes:
+        return []
+    lines: list[RenderableType] = [Text(""), Text(f"crashes ({len(crashes)})", style=ERROR_STYLE)]
+    for crash in crashes:
+        when = crash.get("time_unix_nano")
+        offset = f"+{fmt_ns(int(when) - origin)}" if when is not None and origin is not None else ""
+        message = crash.get("exception_message") or crash.get("title") or ""
+        lines.append(
+            Text(
+                _clip(
+                    f"  ✖ {offset} {crash.get('exception_type') or 'crash'}: {message}  [{crash.get('crash_id', '')}]",
+                    98,
+                ),
+                style=ERROR_STYLE,
+            )
+        )
+    return lines
+
+
+# ---------------------------------------------------------------- session view (pure)
+
+
+def session_view(document: Mapping[str, Any]) -> RenderableType:
+    """A session: device and app facts, then each trace in order on the session's timeline with
+    its requests' gaps, then its crashes."""
+    traces = document.get("traces", [])
+    start = document.get("start_time_unix_nano")
+    end = document.get("end_time_unix_nano")
+    origin = int(start) if start is not None else 0
+    total = (int(end) - origin) if end is not None else 0
+    facts = "  ".join(
+        str(v)
+        for v in (
+            document.get("app_version") and f"app {document['app_version']}",
+            document.get("os_name") and f"{document['os_name']} {document.get('os_version') or ''}".strip(),
+            document.get("device_model"),
+        )
+        if v
+    )
+    header = Text.assemble(
+        ("session ", "bold"),
+        (_clip(str(document["session_id"]), 60), "bold"),
+        f"  {fmt_ns(total)}  {len(traces)} traces  {len(document.get('crashes', []))} crashes\n",
+        facts,
+    )
+    table = Table(box=None, padding=(0, 1), pad_edge=False)
+    table.add_column("at", width=8, justify="right", no_wrap=True)
+    table.add_column("trace / request", width=32, no_wrap=True, overflow="ellipsis")
+    table.add_column(f"0 … {fmt_ns(total)}", width=24, no_wrap=True, overflow="ellipsis")
+    table.add_column("client", width=8, justify="right")
+    table.add_column("server", width=8, justify="right")
+    table.add_column("gap", width=8, justify="right")
+    for trace in traces:
+        error = bool(trace.get("has_error"))
+        t_start = int(trace["start_time_unix_nano"])
+        label = f"{trace.get('name') or trace['trace_id'][:16]} ({trace.get('span_count', 0)} spans)"
+        table.add_row(
+            f"+{fmt_ns(t_start - origin)}",
+            Text(label + (" ✖ error" if error else ""), style=ERROR_STYLE if error else "bold"),
+            Text(
+                bar(t_start, int(trace["duration_ns"]), origin, total, 24),
+                style=ERROR_STYLE if error else CLIENT_STYLE,
+            ),
+            fmt_ns(trace["duration_ns"]),
+            "",
+            Text(trace["trace_id"][:8], style="dim"),
+        )
+        for gap in trace.get("gaps", []):
+            reached = gap.get("server_span_id") is not None
+            notes = []
+            if not reached:
+                notes.append("✗ never reached backend")
+            else:
+                if gap.get("http_status_code"):
+                    notes.append(f"HTTP {gap['http_status_code']}")
+                if gap.get("server_count", 1) > 1:
+                    notes.append(f"attempt {gap.get('attempt')}/{gap.get('server_count')}")
+                elif gap.get("resend_count"):
+                    notes.append(f"attempt {gap.get('attempt')}")
+            bad = bool(gap.get("has_error")) or not reached
+            table.add_row(
+                "",
+                Text(
+                    f"  {gap.get('http_method') or ''} {gap.get('route') or ''}".rstrip(),
+                    style=ERROR_STYLE if bad else "",
+                ),
+                Text(" ".join(notes), style=ERROR_STYLE if bad else "dim"),
+                fmt_ns(gap.get("client_duration_ns")),
+                Text(fmt_ns(gap.get("server_duration_ns")), style=BACKEND_STYLE),
+                Text(fmt_ns(gap.get("gap_ns")), style="bold yellow"),
+            )
+    parts: list[RenderableType] = [header, table]
+    parts += crash_lines(document.get("crashes", []), origin if start is not None else None)
+    return Group(*parts)

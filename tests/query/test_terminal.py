@@ -1,0 +1,207 @@
+"""``tracebridge trace`` / ``tracebridge session``: rich waterfalls rendered from a live server, at 100
+columns; error exits; read auth stays enforced on the query API."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from tests.conftest import LiveServer
+from tests.query.builders import MINUTE, Request, build, ingest, poll_json, unique
+from tests.telemetry import BASE_TIME, MS, SECOND, android_resource
+from tracebridge.query.terminal import fmt_ns, print_session, print_trace, session_view
+
+
+def console() -> Console:
+    return Console(width=100, record=True, file=io.StringIO(), color_system=None)
+
+
+def lines_of(out: Console) -> list[str]:
+    text = out.export_text()
+    lines = text.splitlines()
+    assert all(len(line) <= 100 for line in lines), max(lines, key=len)
+    return lines
+
+
+@pytest.fixture(scope="module")
+def shown(server: LiveServer) -> dict[str, Any]:
+    session_id = unique("term-session")
+    route = "/v2/checkout/{cart_id}/payment-intents"
+    reqs = [
+        Request(
+            BASE_TIME + 20 * MS,
+            client_ns=650 * MS,
+            server_ns=420 * MS,
+            server_offset=100 * MS,
+            skew=3 * MINUTE,
+            route=route,
+            path="/v2/checkout/77/payment-intents",
+            method="POST",
+            service="payments",
+        ),
+        Request(
+            BASE_TIME + 700 * MS,
+            client_ns=1500 * MS,
+            server_ns=200 * MS,
+            server_offset=100 * MS,
+            skew=3 * MINUTE,
+            status=502,
+            extra_servers=[(900 * MS, 250 * MS)],
+        ),
+        Request(BASE_TIME + 2300 * MS, client_ns=10 * SECOND, server_ns=None, path="/recommendations"),
+    ]
+    built = build(
+        android_resource(session_id=session_id), BASE_TIME, 13 * SECOND, reqs, screen="PaymentScreen"
+    )
+    ingest(server, built)
+    other = build(
+        android_resource(session_id=session_id),
+        BASE_TIME + MINUTE,
+        SECOND,
+        [Request(BASE_TIME + MINUTE, client_ns=80 * MS, server_ns=30 * MS, server_offset=5 * MS)],
+        screen="ReceiptScreen",
+    )
+    ingest(server, other)
+    poll_json(server, f"/api/v1/sessions/{session_id}", lambda d: len(d["traces"]) == 2)
+    return {"trace": built, "session": session_id, "route": route}
+
+
+def test_trace_waterfall_at_100_columns(server: LiveServer, shown: dict[str, Any]) -> None:
+    out = console()
+    assert print_trace(server.api, shown["trace"].hex, None, console=out) == 0
+    lines = lines_of(out)
+    text = "\n".join(lines)
+    assert shown["trace"].hex in lines[0]
+    assert "PaymentScreen" in text and "app" in text and "backend" in text
+    assert "gap 230ms" in text  # 650 ms client - 420 ms server
+    assert "no backend" in text and "never reached backend" in text
+    assert "attempt 1/2" in text and "attempt 2/2" in text
+    assert "ERROR" in text
+    assert "3m00s" in text  # the clock skew of the backend lane, close to the true 3 minutes
+    waterfall = [line for line in lines if "█" in line]
+    assert len(waterfall) == len(server.get(f"/api/v1/traces/{shown['trace'].hex}").json()["spans"])
+
+
+def test_session_view_at_100_columns(server: LiveServer, shown: dict[str, Any]) -> None:
+    out = console()
+    assert print_session(server.api, shown["session"], None, console=out) == 0
+    text = "\n".join(lines_of(out))
+    assert shown["session"] in text
+    assert text.index("PaymentScreen") < text.index("ReceiptScreen")
+    assert "Android 14" in text and "Pixel 7" in text
+    assert "230ms" in text and "never reached backend" in text and "attempt 2/2" in text
+    assert "+1m00s" in text
+
+
+def test_session_view_shows_crashes() -> None:
+    document = {
+        "session_id": "s1",
+        "start_time_unix_nano": BASE_TIME,
+        "end_time_unix_nano": BASE_TIME + SECOND,
+        "app_version": "1.0",
+        "os_name": "iOS",
+        "os_version": "18",
+        "device_model": "iPhone15,2",
+        "traces": [],
+        "crashes": [
+            {
+                "crash_id": "c1",
+                "time_unix_nano": BASE_TIME + 500 * MS,
+                "exception_type": "SIGABRT",
+                "exception_message": "abort",
+                "group_id": "g",
+            }
+        ],
+    }
+    out = console()
+    out.print(session_view(document))
+    text = "\n".join(lines_of(out))
+    assert "crashes (1)" in text and "+500ms SIGABRT: abort" in text
+
+
+def test_durations_for_people() -> None:
+    assert [fmt_ns(v) for v in (850_000, 12_340_000, 230 * MS, 4_560 * MS, 185 * SECOND, None)] == [
+        "850µs",
+        "12.3ms",
+        "230ms",
+        "4.56s",
+        "3m05s",
+        "-",
+    ]
+
+
+def test_not_found_bad_id_and_unreachable(server: LiveServer) -> None:
+    out = console()
+    assert print_trace(server.api, "ab" * 16, None, console=out) == 1
+    assert "not found" in out.export_text()
+    out = console()
+    assert print_trace(server.api, "not-hex", None, console=out) == 1
+    assert "bad request" in out.export_text()
+    out = console()
+    assert print_session(server.api, unique("nobody"), None, console=out) == 1
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    out = console()
+    assert print_trace(closed, "ab" * 16, None, console=out) == 2
+    assert "cannot reach" in out.export_text()
+
+
+def test_cli_trace_command(server: LiveServer, shown: dict[str, Any]) -> None:
+    env = {**os.environ, "COLUMNS": "100", "TERM": "dumb"}
+    done = subprocess.run(
+        [sys.executable, "-m", "tracebridge.cli", "trace", shown["trace"].hex, "--api", server.api],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "gap 230ms" in done.stdout
+    missing = subprocess.run(
+        [sys.executable, "-m", "tracebridge.cli", "session", unique("nobody"), "--api", server.api],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert missing.returncode == 1 and "not found" in missing.stdout
+
+
+def test_read_auth_is_enforced(server_factory: Callable[..., LiveServer]) -> None:
+    live = server_factory(env={"TRACEBRIDGE_READ_TOKENS": "reader-token"})
+    built = build(
+        android_resource(session_id="auth-session"),
+        BASE_TIME,
+        SECOND,
+        [Request(BASE_TIME, client_ns=100 * MS, server_ns=50 * MS, server_offset=10 * MS)],
+    )
+    good = {"Authorization": "Bearer reader-token"}
+    from tests.query.builders import send
+
+    send(live, built.client)
+    send(live, built.backend)
+    live.wait_for(lambda: live.get(f"/api/v1/traces/{built.hex}", headers=good).status_code == 200)
+    for path in (
+        f"/api/v1/traces/{built.hex}",
+        "/api/v1/sessions/auth-session",
+        "/api/v1/sessions",
+        "/api/v1/latency",
+        "/api/v1/latency/over-time",
+    ):
+        assert live.get(path).status_code == 401, path
+        assert live.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 403, path
+        assert live.get(path, headers=good).status_code == 200, path
+    out = console()
+    assert print_trace(live.api, built.hex, None, console=out) == 1
+    assert "401" in out.export_text()
+    out = console()
+    assert print_trace(live.api, built.hex, "reader-token", console=out) == 0
