@@ -104,9 +104,9 @@ _METHOD_NOISE = [
 ]
 _OBFUSCATED_SEGMENT = re.compile(r"^[a-z]{1,2}$|^[A-Z][a-z]?$")
 _SWIFT_NOISE = [
-    (re.compile(r"\s*\+\s*\d+$"), ""),  # + offset
     (re.compile(r"\s*\((?:in\s+\S+|[^()]*:\d+(?::\d+)?)\)"), ""),  # (in ShopApp) / (File.swift:42)
     (re.compile(r"0x[0-9a-fA-F]+"), ""),
+    (re.compile(r"\s*\+\s*\d+(?=\s|$)"), ""),  # + offset
     (re.compile(r"\bclosure #\d+"), "closure"),
     (re.compile(r"\bimplicit closure #\d+"), "implicit closure"),
     (re.compile(r"\s+"), " "),
