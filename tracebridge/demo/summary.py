@@ -1,0 +1,153 @@
+"""The end of a demo run: what was generated (from the ledger), which sessions and traces are worth
+opening, and the wait until the query API shows all of it."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import httpx
+
+from tracebridge.demo.ledger import Ledger
+
+
+@dataclass(frozen=True)
+class Highlights:
+    sessions: int
+    sessions_by_os: dict[str, int]
+    app_versions: list[str]
+    client_spans: int
+    backend_spans: int
+    traces: int
+    crashes: int
+    slowest_session: str | None
+    slowest_session_wait_ms: float
+    crashed_session: str | None
+    crash_type: str
+    large_gap_trace: str | None
+    large_gap_ms: float
+    skewed_trace: str | None
+    skew_ms: int
+    expected_spans: dict[str, int] = field(default_factory=dict)  # trace id -> span count, for the wait
+
+
+def highlights(ledger: Ledger) -> Highlights:
+    """Pick the interesting session and traces from what the demo generated (pure)."""
+    spans = ledger.all_spans()
+    per_trace = Counter(s.trace_id for s in spans)
+    wait_by_session: Counter[str] = Counter()
+    best_gap: tuple[int, str | None] = (-1, None)
+    servers = {(s.trace_id, s.parent_span_id): s for s in spans if s.side == "backend" and s.kind == "server"}
+    trace_session: dict[str, str] = {}
+    for fact in spans:
+        if fact.side != "client":
+            continue
+        if fact.session_id:
+            trace_session.setdefault(fact.trace_id, fact.session_id)
+        if not fact.is_http:
+            continue
+        if fact.session_id:
+            wait_by_session[fact.session_id] += fact.duration_ns
+        server = servers.get((fact.trace_id, fact.span_id))
+        if server is not None and fact.duration_ns - server.duration_ns > best_gap[0]:
+            best_gap = (fact.duration_ns - server.duration_ns, fact.trace_id)
+    slowest = wait_by_session.most_common(1)
+    crashes = list(ledger.crashes)
+    preferred = [c for c in crashes if c.trace_id] or crashes  # a crash that names its session and trace
+    sessions = dict(ledger.sessions)
+    skewed = max(sessions.values(), key=lambda s: abs(s.clock_skew_ms), default=None)
+    skewed_trace = None
+    if skewed is not None:
+        joined = {s.trace_id for s in spans if s.side == "backend"}
+        skewed_trace = next(
+            (t for t, sid in trace_session.items() if sid == skewed.session_id and t in joined), None
+        )
+    return Highlights(
+        sessions=len(sessions),
+        sessions_by_os=dict(Counter(s.os_name for s in sessions.values())),
+        app_versions=sorted({s.app_version for s in sessions.values()}),
+        client_spans=sum(1 for s in spans if s.side == "client"),
+        backend_spans=sum(1 for s in spans if s.side == "backend"),
+        traces=len(per_trace),
+        crashes=len(crashes),
+        slowest_session=slowest[0][0] if slowest else None,
+        slowest_session_wait_ms=slowest[0][1] / 1e6 if slowest else 0.0,
+        crashed_session=preferred[0].session_id if preferred else None,
+        crash_type=preferred[0].exception_type if preferred else "",
+        large_gap_trace=best_gap[1],
+        large_gap_ms=max(best_gap[0], 0) / 1e6,
+        skewed_trace=skewed_trace,
+        skew_ms=skewed.clock_skew_ms if skewed is not None else 0,
+        expected_spans=dict(per_trace),
+    )
+
+
+class IngestWait:
+    """Polls the query API until the demo's telemetry is queryable."""
+
+    def __init__(self, api_url: str, token: str | None, timeout_s: float = 90.0) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.client = httpx.Client(base_url=api_url, headers=headers, timeout=30)
+        self.deadline = time.monotonic() + timeout_s
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _until(self, check: Callable[[], bool], timeout_s: float | None = None) -> bool:
+        deadline = self.deadline if timeout_s is None else min(self.deadline, time.monotonic() + timeout_s)
+        while True:
+            if check():
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+
+    def pipeline_idle(self) -> bool:
+        """Wait until the ingest pipeline has stored everything it accepted."""
+
+        def idle() -> bool:
+            response = self.client.get("/api/v1/stats")
+            if response.status_code != 200:
+                return True  # an older server without stats: rely on the per-trace checks
+            stats = response.json()
+            done = (
+                stats.get("items_stored", 0) + stats.get("dead_lettered", 0) + stats.get("items_rejected", 0)
+            )
+            return bool(stats.get("queued_bytes", 0) == 0 and done >= stats.get("items_accepted", 0))
+
+        return self._until(idle, 60)
+
+    def trace_complete(self, trace_id: str, span_count: int) -> bool:
+        """Wait until the trace shows at least every span the demo generated for it."""
+
+        def complete() -> bool:
+            response = self.client.get(f"/api/v1/traces/{trace_id}")
+            return response.status_code == 200 and len(response.json().get("spans", [])) >= span_count
+
+        return self._until(complete)
+
+    def traces_complete(self, expected: dict[str, int]) -> list[str]:
+        """Check every trace; returns the ids still incomplete at the deadline."""
+        items = sorted(expected.items())
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="verify") as pool:
+            complete = list(pool.map(lambda item: self.trace_complete(*item), items))
+        return [trace_id for (trace_id, _count), ok in zip(items, complete, strict=True) if not ok]
+
+    def crash_visible(self, session_id: str, timeout_s: float = 20.0) -> bool | None:
+        """Wait until the session's crash is listed; None when the server cannot say (no crash API,
+        or it fails)."""
+        state: dict[str, bool | None] = {"found": None}
+
+        def visible() -> bool:
+            response = self.client.get("/api/v1/crashes", params={"session_id": session_id})
+            if response.status_code != 200:
+                state["found"] = None
+                return True
+            state["found"] = bool(response.json().get("crashes"))
+            return bool(state["found"])
+
+        self._until(visible, timeout_s)
+        return state["found"]
