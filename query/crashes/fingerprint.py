@@ -7,7 +7,8 @@ type or another crashing code path gets another. Stacks understood:
 - Java/Kotlin: ``at com.shop.CartViewModel.checkout(CartViewModel.kt:42)``
 - Android native (tombstone backtrace): ``#00 pc 000000000004f2c8  /system/lib64/libc.so (abort+164)``
 - Apple text (PLCrashReporter/KSCrash style): ``3  ShopApp  0x0000000104a5c3d4 CartView.pay() + 123``
-- MetricKit ``callStackTree`` JSON (``callStacks[].callStackRootFrames[]`` with ``subFrames``)
+- MetricKit call stack trees: Apple's JSON (``callStacks[].callStackRootFrames[]`` with ``subFrames``)
+  and opentelemetry-swift's flat ``callStacks[].callStackFrames[]``
 
 When a stack yields no usable frame, the exception message with numbers, hex and UUIDs blanked
 stands in for the frames.
@@ -223,23 +224,38 @@ def apple_frames(stacktrace: str) -> list[Frame]:
     return frames
 
 
+def _flatten_apple(frame: Any, out: list[dict[str, Any]]) -> None:
+    """Apple's nested frames, depth first: a frame, then its sub-frames (its callers)."""
+    if not isinstance(frame, dict) or len(out) >= 512:
+        return
+    out.append(frame)
+    for sub in frame.get("subFrames") or []:
+        _flatten_apple(sub, out)
+
+
 def metrickit_frames(document: Any) -> list[Frame]:
-    """Frames of a MetricKit callStackTree, crashing frame first: the attributed thread's chain of
-    root frame and first sub-frames (root = outermost caller), reversed. Unsymbolicated frames keep
-    only their binary name (offsets and addresses move with every build)."""
+    """Frames of a MetricKit call stack tree, crashing frame first, from the attributed thread.
+
+    Accepts Apple's ``MXCallStackTree`` JSON (optionally under a ``callStackTree`` key;
+    ``callStackRootFrames`` whose ``subFrames`` are the callers, innermost first) and
+    opentelemetry-swift's simplified format (a flat ``callStackFrames`` list, innermost first).
+    Unsymbolicated frames keep only their binary name: offsets and addresses move with every build."""
+    if isinstance(document, dict) and isinstance(document.get("callStackTree"), dict):
+        document = document["callStackTree"]
     stacks = document.get("callStacks") if isinstance(document, dict) else None
     if not isinstance(stacks, list) or not stacks:
         return []
     chosen = next((s for s in stacks if isinstance(s, dict) and s.get("threadAttributed")), stacks[0])
-    roots = chosen.get("callStackRootFrames") if isinstance(chosen, dict) else None
-    chain: list[dict[str, Any]] = []
-    node = roots[0] if isinstance(roots, list) and roots else None
-    while isinstance(node, dict) and len(chain) < 512:
-        chain.append(node)
-        subs = node.get("subFrames")
-        node = subs[0] if isinstance(subs, list) and subs else None
+    if not isinstance(chosen, dict):
+        return []
+    raw_frames: list[dict[str, Any]] = []
+    if isinstance(chosen.get("callStackFrames"), list):
+        raw_frames = [f for f in chosen["callStackFrames"] if isinstance(f, dict)]
+    else:
+        for root in chosen.get("callStackRootFrames") or []:
+            _flatten_apple(root, raw_frames)
     frames: list[Frame] = []
-    for raw in reversed(chain):
+    for raw in raw_frames:
         binary = str(raw.get("binaryName") or "?")
         symbol = normalize_apple_symbol(str(raw.get("symbol") or raw.get("symbolName") or ""))
         frames.append(Frame(f"{binary}:{symbol}" if symbol else binary, _apple_in_app(binary)))

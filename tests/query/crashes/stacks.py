@@ -82,26 +82,56 @@ def apple_text_crash(offset: int = 123, address: int = 0x104A5C3D4) -> str:
     )
 
 
-def metrickit_call_stack_tree(offset_shift: int = 0, app_binary: str = "ShopApp") -> str:
-    """MetricKit's MXCallStackTree JSON for a crash (callStackPerThread; root = outermost frame)."""
+_UUID = "8C2F9D1E-5B7A-3C44-9E21-0A6B1F2D3E4F"
 
-    def frame(binary: str, offset: int, sub: list[dict[str, Any]]) -> dict[str, Any]:
-        return {
-            "binaryUUID": "8C2F9D1E-5B7A-3C44-9E21-0A6B1F2D3E4F",
+
+def _crashed_thread(offset_shift: int, app_binary: str) -> list[tuple[str, int]]:
+    """(binary, offset) of the crashed thread, innermost (crashing) frame first."""
+    return [
+        ("libsystem_kernel.dylib", 31_412),
+        (app_binary, 90_112 + offset_shift),
+        (app_binary, 88_004 + offset_shift),
+        ("UIKitCore", 4_015_220),
+        ("dyld", 68_312),
+    ]
+
+
+def metrickit_call_stack_tree(offset_shift: int = 0, app_binary: str = "ShopApp") -> str:
+    """Apple's MXCallStackTree JSON for a crash (callStackPerThread): the root frame is the crashing
+    frame and each frame's subFrames hold its caller; another idle thread comes first."""
+    node: dict[str, Any] | None = None
+    for binary, offset in reversed(_crashed_thread(offset_shift, app_binary)):
+        node = {
+            "binaryUUID": _UUID,
             "offsetIntoBinaryTextSegment": offset,
             "sampleCount": 1,
             "binaryName": binary,
             "address": 7_000_000_000 + offset,
-            "subFrames": sub,
+            "subFrames": [node] if node else [],
         }
-
-    leaf = frame("libsystem_kernel.dylib", 31_412, [])
-    app2 = frame(app_binary, 90_112 + offset_shift, [leaf])
-    app1 = frame(app_binary, 88_004 + offset_shift, [app2])
-    ui = frame("UIKitCore", 4_015_220, [app1])
-    root = frame("dyld", 68_312, [ui])
+    idle = {
+        "binaryUUID": _UUID,
+        "offsetIntoBinaryTextSegment": 1234,
+        "sampleCount": 1,
+        "binaryName": "libsystem_kernel.dylib",
+        "address": 7_000_001_234,
+    }
     tree = {
-        "callStacks": [{"threadAttributed": True, "callStackRootFrames": [root]}],
+        "callStacks": [
+            {"threadAttributed": False, "callStackRootFrames": [idle]},
+            {"threadAttributed": True, "callStackRootFrames": [node]},
+        ],
         "callStackPerThread": True,
     }
     return json.dumps(tree)
+
+
+def otel_swift_call_stacks(offset_shift: int = 0, app_binary: str = "ShopApp") -> str:
+    """The same crash in opentelemetry-swift's simplified format (flat callStackFrames, innermost first)."""
+    frames = [
+        {"binaryUUID": _UUID, "offsetAddress": offset, "binaryName": binary}
+        for binary, offset in _crashed_thread(offset_shift, app_binary)
+    ]
+    return json.dumps(
+        {"callStackPerThread": True, "callStacks": [{"threadAttributed": True, "callStackFrames": frames}]}
+    )

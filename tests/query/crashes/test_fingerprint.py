@@ -100,11 +100,16 @@ def test_apple_text_backtrace_drops_addresses_offsets_and_closure_numbers() -> N
 def test_metrickit_tree_is_read_from_the_crashing_frame_and_ignores_offsets() -> None:
     frames = metrickit_frames(json.loads(stacks.metrickit_call_stack_tree()))
     assert [f.name for f in frames] == ["libsystem_kernel.dylib", "ShopApp", "ShopApp", "UIKitCore", "dyld"]
+    assert [f.in_app for f in frames] == [False, True, True, False, False]
     assert parse_frames(stacks.metrickit_call_stack_tree()) == frames
+    assert parse_frames(stacks.otel_swift_call_stacks()) == frames
+    wrapped = json.dumps({"callStackTree": json.loads(stacks.metrickit_call_stack_tree())})
+    assert parse_frames(wrapped) == frames
     one = fingerprint("EXC_BAD_ACCESS", stacks.metrickit_call_stack_tree(0))
     two = fingerprint("EXC_BAD_ACCESS", stacks.metrickit_call_stack_tree(5000))
     other_app = fingerprint("EXC_BAD_ACCESS", stacks.metrickit_call_stack_tree(0, app_binary="ShopWidget"))
-    assert one.group_id == two.group_id != other_app.group_id
+    simplified = fingerprint("EXC_BAD_ACCESS", stacks.otel_swift_call_stacks(777))
+    assert one.group_id == two.group_id == simplified.group_id != other_app.group_id
 
 
 def test_without_frames_the_message_shape_groups() -> None:

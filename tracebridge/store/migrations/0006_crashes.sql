@@ -99,18 +99,23 @@ FROM
     -- The kind of a log record ('' = not a crash); inline so the view needs no function of its own.
     SELECT *,
            multiIf(EventName IN ('device.anr', 'app.anr') OR ScopeName = 'io.opentelemetry.anr'
-           OR LogAttributes['emb.type'] IN ('sys.android.anr', 'sys.anr'), 'anr',
-           EventName = 'metrickit.diagnostic.hang' OR LogAttributes['name'] = 'metrickit.diagnostic.hang', 'hang',
-           EventName IN ('app.crash', 'device.crash', 'metrickit.diagnostic.crash')
-           OR LogAttributes['name'] = 'metrickit.diagnostic.crash'
-           OR ScopeName IN ('io.opentelemetry.crash', 'io.opentelemetry.native-crash')
-           OR LogAttributes['emb.type'] IN ('sys.android.crash', 'sys.android.native_crash', 'sys.android.react_native_crash',
-           'sys.ios.crash', 'sys.flutter_crash', 'sys.crash'),
-           if(ScopeName = 'io.opentelemetry.native-crash' OR LogAttributes['emb.type'] = 'sys.android.native_crash'
-           OR match(ExceptionType, '^(SIG[A-Z0-9]+|EXC_[A-Z_]+)$'), 'native_crash', 'crash'),
-           Side = 'client' AND ExceptionType != ''
-           AND (SeverityNumber >= 21 OR lower(LogAttributes['exception.escaped']) = 'true'), 'exception',
-           '') AS kind
+                     OR LogAttributes['emb.type'] IN ('sys.android.anr', 'sys.anr'),
+                   'anr',
+                   EventName = 'metrickit.diagnostic.hang' OR LogAttributes['name'] = 'metrickit.diagnostic.hang',
+                   'hang',
+                   EventName IN ('app.crash', 'device.crash', 'metrickit.diagnostic.crash')
+                     OR LogAttributes['name'] = 'metrickit.diagnostic.crash'
+                     OR ScopeName IN ('io.opentelemetry.crash', 'io.opentelemetry.native-crash')
+                     OR LogAttributes['emb.type'] IN ('sys.android.crash', 'sys.android.native_crash',
+                                                      'sys.android.react_native_crash', 'sys.ios.crash',
+                                                      'sys.flutter_crash', 'sys.crash'),
+                   if(ScopeName = 'io.opentelemetry.native-crash' OR LogAttributes['emb.type'] = 'sys.android.native_crash'
+                        OR match(ExceptionType, '^(SIG[A-Z0-9]+|EXC_[A-Z_]+)$'),
+                      'native_crash', 'crash'),
+                   Side = 'client' AND ExceptionType != ''
+                     AND (SeverityNumber >= 21 OR lower(LogAttributes['exception.escaped']) = 'true'),
+                   'exception',
+                   '') AS kind
     FROM otel_logs
 )
 WHERE kind != '';
