@@ -63,6 +63,11 @@ class Request:
 Handler = Callable[[Request], Reply]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a burst of phones must not see connection refused
+    daemon_threads = True
+
+
 class Service:
     """One instrumented HTTP service: a route table, a tracer, optionally an SQLite database."""
 
@@ -88,7 +93,7 @@ class Service:
         self.routes: list[tuple[str, str, re.Pattern[str], Handler]] = []
         self.db: sqlite3.Connection | None = None
         self._db_lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
+        self.httpd = _Server(("127.0.0.1", 0), _handler_class(self))
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self._thread: threading.Thread | None = None

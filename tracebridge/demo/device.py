@@ -14,6 +14,7 @@ MetricKit crash diagnostics delivered on the next launch without a session id).
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -131,6 +132,10 @@ def network_attributes(profile: NetworkProfile) -> dict[str, Any]:
     return out
 
 
+class Stopped(Exception):
+    """The demo was interrupted (Ctrl-C): the device stops where it is."""
+
+
 class _Crashed(Exception):
     """The app process died: nothing more runs in this launch."""
 
@@ -146,11 +151,13 @@ class DeviceSimulation:
         ledger: Ledger,
         seed: int,
         on_session: Callable[[str], None] = lambda _session_id: None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.plan = plan
         self.backend_url = backend_url.rstrip("/")
         self.ledger = ledger
         self.on_session = on_session
+        self.stop = stop or threading.Event()
         self.android = plan.os_name == "Android"
         self.rng = random.Random(f"tracebridge-demo:{seed}:device:{plan.index}:run")
         self.clock = DeviceClock(plan.clock_skew_ms)
@@ -170,13 +177,13 @@ class DeviceSimulation:
             self.http_tracer = self.tracer_provider.get_tracer("io.opentelemetry.okhttp-3.0", "2.10.0-alpha")
             self.ui_tracer = self.tracer_provider.get_tracer("io.opentelemetry.lifecycle", "0.11.0")
             self.crash_logger = self.logger_provider.get_logger(crashes.ANDROID_CRASH_SCOPE, "0.11.0")
+            self.session_logger = self.logger_provider.get_logger("io.opentelemetry.sessions", "0.11.0")
         else:
             self.http_tracer = self.tracer_provider.get_tracer("NSURLSession", "0.0.1")
             self.ui_tracer = self.tracer_provider.get_tracer("ShopApp.UIKit", "1.0.0")
             self.crash_logger = self.logger_provider.get_logger(crashes.METRICKIT_SCOPE, "0.0.1")
         self.network: NetworkProfile = plan.launches[0].network if plan.launches else NETWORKS[0]
         self.pending_metrickit: list[tuple[str, int]] = []  # (crash kind, crash time) for the next launch
-        self.crashed_session: str | None = None
 
     # -- the device's life -----------------------------------------------------------------------
 
@@ -232,9 +239,18 @@ class DeviceSimulation:
             )
         )
         common = self._common_attributes(segment, launch.network)
+        if self.android:  # opentelemetry-android announces every new session id with an event
+            started: dict[str, Any] = {"session.id": segment.session_id}
+            if segment.previous_id:
+                started["session.previous_id"] = segment.previous_id
+            self.session_logger.emit(
+                timestamp=self.clock.now(), event_name="session.start", attributes=started
+            )
         try:
             self._app_start(segment, link, common)
             for number, step in enumerate(segment.steps):
+                if self.stop.is_set():
+                    raise Stopped
                 link.offline = step.offline
                 self._screen(step, link, common, segment, crash_allowed, number == planned_at, launch)
                 if not step.offline and not launch.defer_upload:

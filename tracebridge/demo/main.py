@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tracebridge.demo.backend import DemoBackend
-from tracebridge.demo.device import DeviceSimulation, Endpoint
+from tracebridge.demo.device import DeviceSimulation, Endpoint, Stopped
 from tracebridge.demo.fleet import DevicePlan, plan_fleet
 from tracebridge.demo.ledger import Ledger
 from tracebridge.demo.summary import Highlights, IngestWait, highlights
@@ -56,22 +58,53 @@ def external_target(endpoint: str, api: str | None) -> Target:
 def simulate(
     plans: list[DevicePlan], endpoint: Endpoint, backend_url: str, ledger: Ledger, seed: int, console: Console
 ) -> None:
-    """Run every device (a few at a time) with a progress bar counting sessions."""
+    """Run every device (a few at a time) with a progress bar counting sessions. Ctrl-C stops the
+    devices at their next screen and re-raises."""
     total = sum(plan.session_count for plan in plans)
     columns = (TextColumn("[bold]mobile sessions"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    stop = threading.Event()
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("sessions", total=total)
 
         def run(plan: DevicePlan) -> None:
-            DeviceSimulation(
-                plan, endpoint, backend_url, ledger, seed, on_session=lambda _sid: progress.advance(task)
-            ).run()
+            simulation = DeviceSimulation(
+                plan, endpoint, backend_url, ledger, seed, lambda _sid: progress.advance(task), stop
+            )
+            try:
+                simulation.run()
+            except Stopped:
+                return
 
-        with ThreadPoolExecutor(
-            max_workers=min(DEVICE_WORKERS, len(plans)), thread_name_prefix="device"
-        ) as pool:
-            for future in [pool.submit(run, plan) for plan in plans]:
+        pool = ThreadPoolExecutor(max_workers=min(DEVICE_WORKERS, len(plans)), thread_name_prefix="device")
+        futures = [pool.submit(run, plan) for plan in plans]
+        try:
+            for future in futures:
                 future.result()
+        except KeyboardInterrupt:
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            pool.shutdown(wait=True)
+
+
+def free_seed(waiter: IngestWait, sessions: int, seed: int, console: Console) -> int:
+    """The requested seed, or the next one whose sessions the store does not hold yet: the same seed
+    always gives the same session ids, and a second run must not merge into the first one's sessions."""
+    for candidate in range(seed, seed + 100):
+        first = plan_fleet(sessions, candidate)[0].launches[0].segments[0].session_id
+        try:
+            if not waiter.session_stored(first):
+                break
+        except httpx.HTTPError:
+            break  # no API to ask: trust the seed
+    else:
+        return seed
+    if candidate != seed:
+        console.print(
+            f"the store already holds the fleet of seed {seed}; simulating seed {candidate} instead"
+        )
+    return candidate
 
 
 def report(
@@ -176,9 +209,11 @@ def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
             _first(settings.ingest_keys),
             _first(settings.read_tokens),
         )
+    waiter = IngestWait(target.api, target.read_token)
     try:
         started = time.monotonic()
         headers = {"Authorization": f"Bearer {target.ingest_key}"} if target.ingest_key else {}
+        seed = free_seed(waiter, sessions, seed, console)
         ledger = Ledger()
         plans = plan_fleet(sessions, seed)
         backend = DemoBackend(f"{target.otlp_http}/v1/traces", headers, ledger, seed)
@@ -193,14 +228,16 @@ def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
             backend.stop()  # flushes every backend span
         simulated = time.monotonic()
         found = highlights(ledger)
-        waiter = IngestWait(target.api, target.read_token)
+        missing: list[str] = []
+        crash_listed: bool | None = None
         try:
             with console.status("waiting until the API shows every span ..."):
                 waiter.pipeline_idle()
                 missing = waiter.traces_complete(found.expected_spans)
                 crash_listed = waiter.crash_visible(found.crashed_session) if found.crashed_session else None
-        finally:
-            waiter.close()
+        except httpx.HTTPError as exc:
+            console.print(f"[yellow]warning: could not check the ingest through {target.api}: {exc}")
+            missing = sorted(found.expected_spans)
         report(
             console,
             found,
@@ -220,5 +257,6 @@ def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
             console.print("stopping")
         return 0
     finally:
+        waiter.close()
         if server is not None:
             server.stop_background()

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import httpx
 
@@ -104,6 +105,9 @@ class IngestWait:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.2)
+
+    def session_stored(self, session_id: str) -> bool:
+        return self.client.get(f"/api/v1/sessions/{quote(session_id, safe='')}").status_code == 200
 
     def pipeline_idle(self) -> bool:
         """Wait until the ingest pipeline has stored everything it accepted."""
