@@ -89,14 +89,15 @@ def crash_document(
     document = crash_summary(row, session_id, inferred)
     time_ns = document["time_unix_nano"]
     group = group_of(row)
-    # With a session: its last requests (whatever trace they are in); without: the crash's own trace.
+    # With a session: its last requests (whatever trace they are in); without (or when the session
+    # has no stored request yet): the client requests of the crash's own trace.
     request_ids: set[str] | None = None
     trace_ids: list[str] = []
     if session_id:
         recent = reader.rows(
             sql.SELECT_REQUESTS_BEFORE, {"session_id": session_id, "until": time_ns, "limit": max(last_n, 1)}
         )
-        request_ids = {r["SpanId"] for r in recent}
+        request_ids = {r["SpanId"] for r in recent} or None
         trace_ids = sorted({r["TraceId"] for r in recent})
     if row["TraceId"] and row["TraceId"] not in trace_ids:
         trace_ids.append(row["TraceId"])
