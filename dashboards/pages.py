@@ -1,20 +1,194 @@
-"""HTML pages on the api port, behind the read token (the dashboards issue fills these in)."""
+"""HTML pages on the api port: home, trace, session and the three dashboards.
+
+Pages need the read token (401 without, 403 with a wrong one); the static files they load do
+not (they hold no data). An unknown trace or session is a 404 page, a malformed id or filter a
+400 page naming the problem. Aggregation happens in ClickHouse (``queries`` and the query/crash
+services via ``sources``), shaping in polars, drawing in plotly.js from server-built figures.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import HTMLResponse
+import time
+from collections.abc import Callable, Mapping
 
-from tracebridge.runtime import require_read_token
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-router = APIRouter(tags=["pages"], dependencies=[Depends(require_read_token)], include_in_schema=False)
+from tracebridge.dashboards import queries, sources
+from tracebridge.dashboards.assets import router as assets_router
+from tracebridge.dashboards.html import problem_page, session_href, trace_href
+from tracebridge.dashboards.render_dashboards import bucket_seconds, crashes_page, latency_page, versions_page
+from tracebridge.dashboards.render_home import home_page
+from tracebridge.dashboards.render_trace import session_page, trace_page
+from tracebridge.query.filters import check_mapping, optional_time, parse_time_range
+from tracebridge.query.ids import parse_trace_id
+from tracebridge.runtime import ReaderDep, require_read_token
+from tracebridge.store.reader import StoreReader
+
+MAX_SESSION_ID = 256
+
+pages = APIRouter(tags=["pages"], dependencies=[Depends(require_read_token)], include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse)
-def home() -> str:
-    """Search by trace or session id."""
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>tracebridge</title></head><body>"
-        "<h1>tracebridge</h1><form action='/api/v1/sessions' method='get'>"
-        "<input name='q' placeholder='trace or session id'></form></body></html>"
+def _html(body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _guarded(build: Callable[[], str]) -> HTMLResponse:
+    """Render a page; a 400/404 raised while reading becomes an HTML problem page."""
+    try:
+        return _html(build())
+    except HTTPException as error:
+        if error.status_code in (400, 404):
+            title = "Bad request" if error.status_code == 400 else "Not found"
+            return _html(problem_page(title, str(error.detail)), error.status_code)
+        raise
+
+
+def parse_session_id(value: str) -> str:
+    """Session ids are kept exactly as sent; only empty, overlong or control-character ids are malformed."""
+    if not value or len(value) > MAX_SESSION_ID or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise HTTPException(400, f"malformed session id: 1 to {MAX_SESSION_ID} printable characters expected")
+    return value
+
+
+def dashboard_filters(params: Mapping[str, str], allowed: tuple[str, ...]) -> queries.DashboardFilters:
+    """Validated filters (400 naming unknown parameters or bad values)."""
+    check_mapping(params, allowed)
+    times = parse_time_range(params)
+    text = {
+        name: params.get(name, "")
+        for name in ("app_version", "os_name", "network_type", "service_name", "route")
+    }
+    for name, value in text.items():
+        if len(value) > 1000:
+            raise HTTPException(400, f"invalid parameter {name!r}: longer than 1000 characters")
+    return queries.DashboardFilters(since=times.since, until=times.until, **text)
+
+
+def _params(request: Request) -> dict[str, str]:
+    items = list(request.query_params.multi_items())
+    names = [n for n, _ in items]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise HTTPException(400, f"query parameter(s) given more than once: {', '.join(repeated)}")
+    return {n: v for n, v in items if v != ""}
+
+
+# ---------------------------------------------------------------- home and search
+
+
+@pages.get("/", response_class=HTMLResponse)
+def home(reader: ReaderDep, message: str = "") -> HTMLResponse:
+    """Id search, recent sessions, sessions with crashes, dashboard links."""
+    recent = sources.search_sessions(reader, {"limit": "20"})
+    crashed = sources.search_sessions(reader, {"has_crash": "true", "limit": "20"})
+    return _html(home_page(recent, crashed, message))
+
+
+@pages.get("/search", response_model=None)
+def search(reader: ReaderDep, q: str = "") -> Response:
+    """Open a trace or session by id: a stored trace id wins, then a session id (both may be 32 hex)."""
+    value = q.strip()
+    if not value:
+        return _html(problem_page("Bad request", "type a trace id or a session id"), 400)
+    lowered = value.lower()
+    if (
+        len(lowered) == 32
+        and all(c in "0123456789abcdef" for c in lowered)
+        and queries.trace_exists(reader, lowered)
+    ):
+        return RedirectResponse(trace_href(lowered), status_code=303)
+    if len(value) <= MAX_SESSION_ID and queries.session_exists(reader, value):
+        return RedirectResponse(session_href(value), status_code=303)
+    return _html(problem_page("Not found", f"no trace or session with id {value!r} is stored"), 404)
+
+
+# ---------------------------------------------------------------- trace and session
+
+
+@pages.get("/traces/{trace_id}", response_class=HTMLResponse)
+def trace(trace_id: str, reader: ReaderDep) -> HTMLResponse:
+    def build() -> str:
+        tid = parse_trace_id(trace_id)
+        document = sources.trace_document(reader, tid)
+        if document is None:
+            raise HTTPException(404, f"trace {tid} is not stored")
+        return trace_page(document)
+
+    return _guarded(build)
+
+
+@pages.get("/sessions/{session_id}", response_class=HTMLResponse)
+def session(session_id: str, reader: ReaderDep) -> HTMLResponse:
+    def build() -> str:
+        sid = parse_session_id(session_id)
+        document = sources.session_document(reader, sid)
+        if document is None:
+            raise HTTPException(404, f"session {sid!r} is not stored")
+        trace_ids = [str(t["trace_id"]) for t in document.get("traces") or []]
+        return session_page(document, queries.session_screens(reader, sid, trace_ids))
+
+    return _guarded(build)
+
+
+# ---------------------------------------------------------------- dashboards
+
+LATENCY_PARAMS = ("since", "until", "app_version", "os_name", "network_type", "service_name", "route")
+CRASH_PARAMS = ("since", "until", "app_version", "os_name")
+VERSION_PARAMS = ("until", "os_name")
+
+
+def build_latency(reader: StoreReader, raw: Mapping[str, str]) -> str:
+    filters = dashboard_filters(raw, LATENCY_PARAMS)
+    extent = queries.latency_extent(reader, filters)
+    bucket_s = bucket_seconds(filters.since or extent[1], filters.until or extent[2])
+    return latency_page(
+        filters,
+        raw,
+        queries.latency_options(reader),
+        extent,
+        sources.latency_over_time(reader, filters, bucket_s),
+        bucket_s,
+        sources.latency_breakdown(reader, filters),
+        queries.gap_histogram(reader, filters),
     )
+
+
+def build_versions(reader: StoreReader, raw: Mapping[str, str]) -> str:
+    check_mapping(raw, VERSION_PARAMS)
+    until = optional_time(raw, "until")
+    if until is None:
+        last = queries.last_client_activity(reader)
+        until = None if last is None else min(last, time.time_ns())
+    rows = [] if until is None else sources.version_health(reader, until, raw.get("os_name", ""))
+    return versions_page(rows, until, raw, queries.latency_options(reader)["os_name"])
+
+
+def build_crashes(reader: StoreReader, raw: Mapping[str, str]) -> str:
+    filters = dashboard_filters(raw, CRASH_PARAMS)
+    extent = queries.crash_extent(reader, filters)
+    bucket_s = max(bucket_seconds(filters.since or extent[1], filters.until or extent[2], target=30), 60)
+    groups = sources.crash_groups(reader, filters)
+    trend = queries.crash_trend(reader, filters, bucket_s * 1_000_000_000)
+    return crashes_page(groups, trend, bucket_s, raw, queries.latency_options(reader), extent, filters)
+
+
+@pages.get("/dashboards/latency", response_class=HTMLResponse)
+def latency(request: Request, reader: ReaderDep) -> HTMLResponse:
+    return _guarded(lambda: build_latency(reader, _params(request)))
+
+
+@pages.get("/dashboards/versions", response_class=HTMLResponse)
+def versions(request: Request, reader: ReaderDep) -> HTMLResponse:
+    return _guarded(lambda: build_versions(reader, _params(request)))
+
+
+@pages.get("/dashboards/crashes", response_class=HTMLResponse)
+def crashes(request: Request, reader: ReaderDep) -> HTMLResponse:
+    return _guarded(lambda: build_crashes(reader, _params(request)))
+
+
+router.include_router(assets_router)
+router.include_router(pages)
