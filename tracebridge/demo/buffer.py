@@ -46,12 +46,16 @@ class SpanBuffer(SpanProcessor):
         with self._lock:
             batch, self._pending = self._pending, []
         sent = 0
+        kept: list[ReadableSpan] = []
         for start in range(0, len(batch), MAX_BATCH):
             chunk: Sequence[ReadableSpan] = batch[start : start + MAX_BATCH]
             if self._exporter.export(chunk) == SpanExportResult.SUCCESS:
                 sent += len(chunk)
             else:
                 self.failed += len(chunk)
+                kept.extend(chunk)  # stays on disk for the next upload
+        with self._lock:
+            self._pending[:0] = kept
         self.exported += sent
         return sent
 
@@ -96,6 +100,8 @@ class LogBuffer(LogRecordProcessor):
             self.exported += len(batch)
             return len(batch)
         self.failed += len(batch)
+        with self._lock:
+            self._pending[:0] = batch  # stays on disk for the next upload
         return 0
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:

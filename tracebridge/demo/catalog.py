@@ -31,7 +31,7 @@ class Release:
 
 # Newest first. 3.9.4 and 3.7.0 are 18 and 20 months old: the long tail that never updates.
 RELEASES: tuple[Release, ...] = (
-    Release("4.12.0", 41200, 6),
+    Release("4.12.0", 41200, 3),
     Release("4.11.2", 41102, 20),
     Release("4.10.1", 41001, 47),
     Release("4.8.3", 40803, 104),

@@ -44,15 +44,16 @@ def response_crash(os_name: str, release: Release, outcome: CrashOutcome, rng: r
         and outcome.status == 500
     ):
         return "legacy_json"  # 3.x parses the error body as an order
-    if (
-        os_name == "iOS"
-        and release.version.startswith("4.11")
-        and outcome.screen == "Checkout"
-        and outcome.status >= 500
-    ):
-        return "ios_checkout"  # 4.11 reads a null message out of the error payload
-    if os_name == "Android" and release.version.startswith("4.10") and outcome.failed and rng.random() < 0.6:
-        return "fragment_detached"  # the callback of a request that gave up touches a detached fragment
+    ios_411_cart = (
+        os_name == "iOS" and release.version.startswith("4.11") and outcome.screen in ("Cart", "Checkout")
+    )
+    # 4.11 reads a null message out of an error payload (or the missing payload of a timeout)
+    if ios_411_cart and (outcome.status >= 500 or (outcome.failed and rng.random() < 0.5)):
+        return "ios_checkout"
+    # shipped in 4.10, fixed in 4.12: the callback of a request that gave up touches a detached fragment
+    android_410 = os_name == "Android" and release.version.startswith(("4.10", "4.11"))
+    if android_410 and outcome.failed and rng.random() < 0.6:
+        return "fragment_detached"
     return None
 
 

@@ -197,7 +197,11 @@ class DeviceSimulation:
                 self._upload()
             if index < last:
                 time.sleep(self.rng.uniform(0.05, 0.2))  # the app is closed for a while
-        self._upload()
+        for attempt in range(5):  # the app keeps what it could not send and tries again
+            self._upload()
+            if not self.span_buffer.pending and not self.log_buffer.pending:
+                break
+            time.sleep(0.5 * 2**attempt)
         self.tracer_provider.shutdown()
         self.logger_provider.shutdown()
 
@@ -467,6 +471,7 @@ class DeviceSimulation:
                 self.plan.release.service_version(self.plan.os_name),
                 exception_type,
                 f"{context.trace_id:032x}" if self.android else None,
+                after_failed_request=kind not in ("oom", "ios_segv"),
             )
         )
         raise _Crashed

@@ -6,7 +6,7 @@ which attempt is lost) is decided by each device's own seeded generator while it
 
 App versions follow an adoption curve: every user updates some time after a release, with a
 delay drawn from a mixture of "updates within days" (most) and "rarely updates" (a few percent),
-so the newest release holds about half the fleet a week after shipping and 18-month-old builds
+so the newest release (three days old) already holds a third to a half of the fleet and 18-month-old builds
 keep a long tail around one percent.
 """
 
@@ -106,7 +106,7 @@ class DevicePlan:
 
 def adoption_shares(os_name: str) -> list[float]:
     """Share of the fleet on each release (``RELEASES`` order), from the update-delay mixture."""
-    fast_median, slow_median, slow_share = (2.0, 180.0, 0.05) if os_name == "iOS" else (4.0, 200.0, 0.07)
+    fast_median, slow_median, slow_share = (2.5, 150.0, 0.08) if os_name == "iOS" else (4.0, 180.0, 0.12)
 
     def late(days: float) -> float:
         """Probability that a user's update delay exceeds ``days``."""
@@ -210,7 +210,7 @@ def _device(
 
 def _planned_crash(rng: random.Random, os_name: str) -> str | None:
     """Crashes that happen whatever the backend answers (memory pressure, a native bug)."""
-    if rng.random() < 0.04:
+    if rng.random() < 0.08:
         return "oom" if os_name == "Android" else "ios_segv"
     return None
 

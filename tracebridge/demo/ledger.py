@@ -45,6 +45,7 @@ class CrashFact:
     app_version: str
     exception_type: str
     trace_id: str | None
+    after_failed_request: bool = False  # a bug that a backend error or a lost response set off
 
 
 @dataclass

@@ -57,7 +57,8 @@ def highlights(ledger: Ledger) -> Highlights:
             best_gap = (fact.duration_ns - server.duration_ns, fact.trace_id)
     slowest = wait_by_session.most_common(1)
     crashes = list(ledger.crashes)
-    preferred = [c for c in crashes if c.trace_id] or crashes  # a crash that names its session and trace
+    # the most telling crash: one that names its session and trace and followed a failed request
+    preferred = sorted(crashes, key=lambda c: (c.trace_id is None, not c.after_failed_request))
     sessions = dict(ledger.sessions)
     skewed = max(sessions.values(), key=lambda s: abs(s.clock_skew_ms), default=None)
     skewed_trace = None
