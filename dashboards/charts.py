@@ -92,11 +92,12 @@ def waterfall(document: Mapping[str, Any]) -> go.Figure:
     }
     rows = [lane for lane in ("client", "backend") if lanes[lane]] or ["client"]
     counts = [max(len(lanes[lane]), 1) for lane in rows]
+    height = 200 + 26 * sum(counts)
     fig = make_subplots(
         rows=len(rows),
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.06,
+        vertical_spacing=min(0.3, 60 / height),
         row_heights=[c / sum(counts) for c in counts],
         subplot_titles=[f"{lane} lane" for lane in rows],
     )
@@ -200,9 +201,7 @@ def waterfall(document: Mapping[str, Any]) -> go.Figure:
             row=1,
             col=1,
         )
-    fig.update_layout(
-        **LAYOUT, barmode="overlay", height=160 + 26 * sum(counts), title="Waterfall (skew-corrected)"
-    )
+    fig.update_layout(**LAYOUT, barmode="overlay", height=height, title="Waterfall (skew-corrected)")
     fig.update_xaxes(title_text="ms since trace start (device clock)", row=len(rows), col=1)
     return fig
 
@@ -394,7 +393,8 @@ def version_label(row: Mapping[str, Any]) -> str:
 def version_share(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
     """Weekly active share (%) per app version, one series per OS, and the 0.5% retirement line.
 
-    The line is a layout shape at y = 0.5 plus a ``retirement line (0.5%)`` series for the legend.
+    Log y axis, so small versions stay visible. The line is a layout shape at y = 0.5 plus a
+    ``retirement line (0.5%)`` series for the legend.
     """
     fig = go.Figure()
     for os_name in sorted({str(r.get("os_name") or "?") for r in rows}):
@@ -424,20 +424,17 @@ def version_share(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
                 hoverinfo="skip",
             )
         )
-    fig.add_hline(
-        y=RETIREMENT_SHARE * 100,
-        line_dash="dash",
-        line_color=ERROR,
-        annotation_text="0.5% retirement line",
-        annotation_position="top right",
-    )
+    fig.add_hline(y=RETIREMENT_SHARE * 100, line_dash="dash", line_color=ERROR)
     fig.update_layout(
         **LAYOUT,
         barmode="group",
         height=380,
-        title="Weekly active share per app version",
-        yaxis_title="% of weekly active sessions",
-        yaxis_type="log",
+        title="Weekly active share per app version (log scale)",
+        yaxis={
+            "title": {"text": "% of weekly active sessions"},
+            "type": "log",
+            "tickvals": [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 50, 100],
+        },
     )
     return fig
 
@@ -504,7 +501,7 @@ def crash_groups(groups: Sequence[Mapping[str, Any]], top: int = 15) -> go.Figur
 
 
 def crash_trend(frame: pl.DataFrame, top_versions: int = 10) -> go.Figure:
-    """Crashes per time bucket, one line per app version (the busiest ``top_versions``)."""
+    """Crashes per time bucket as bars stacked by app version (the busiest ``top_versions``)."""
     fig = go.Figure()
     if frame.height:
         totals = (
@@ -519,9 +516,8 @@ def crash_trend(frame: pl.DataFrame, top_versions: int = 10) -> go.Figure:
             part = grid.join(frame.filter(pl.col("app_version") == version), on="bucket_ns", how="left")
             part = part.with_columns(pl.col("crashes").fill_null(0)).sort("bucket_ns")
             fig.add_trace(
-                go.Scatter(
+                go.Bar(
                     name=label(version),
-                    mode="lines+markers",
                     x=[plot_time(b) for b in part["bucket_ns"]],
                     y=part["crashes"].to_list(),
                     hovertemplate="%{x}<br>%{y} crashes<extra>" + label(version) + "</extra>",
@@ -533,5 +529,6 @@ def crash_trend(frame: pl.DataFrame, top_versions: int = 10) -> go.Figure:
         title="Crashes over time per app version",
         yaxis_title="crashes",
         yaxis_rangemode="tozero",
+        barmode="stack",
     )
     return fig

@@ -123,6 +123,7 @@ def page(title: str, body: Markup, charts: bool = False, status_line: str = "") 
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)} · tracebridge</title>"
+        '<link rel="icon" href="data:,">'
         f'<link rel="stylesheet" href="{STATIC_PREFIX}/tracebridge.css">{scripts}</head><body>'
         f'<header class="top"><a href="/" class="brand">tracebridge</a>{nav}'
         '<form class="search" action="/search" method="get" role="search">'
