@@ -148,3 +148,22 @@ def test_latency_rows_per_route_and_per_network_type(demo: DemoRun) -> None:
     assert config["count"] > 0 and config["client_p50_ms"] >= config["server_p50_ms"] > 0
     networks = {r["key"] for r in demo.get("/api/v1/latency", group_by="network_type")["rows"]}
     assert "wifi" in networks and len(networks) >= 2
+
+
+def test_printed_pages_and_terminal_command_work(demo: DemoRun) -> None:
+    pages = re.findall(
+        r"(?:page: |^  )http://[^/\s]+(/(?:sessions|traces|dashboards)/\S+)$", demo.output, re.MULTILINE
+    )
+    assert len(pages) >= 7, demo.output  # four highlights and three dashboards
+    for path in pages:
+        response = demo.server.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        assert "text/html" in response.headers["content-type"]
+    command = re.search(r"in the terminal: tracebridge (trace [0-9a-f]{32}) --api", demo.output)
+    assert command, demo.output
+    done = subprocess.run(
+        [sys.executable, "-m", "tracebridge.cli", *command.group(1).split(), "--api", demo.server.api],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert command.group(1).split()[1] in done.stdout
