@@ -200,7 +200,15 @@ def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
 
         console.print(f"starting tracebridge (embedded store in {settings.data_dir}) ...")
         server = TracebridgeServer(settings)
-        bindings = server.start_background()
+        try:
+            bindings = server.start_background()
+        except RuntimeError as exc:  # a port in use, or the store open in another process
+            console.print(
+                f"[red]{exc}[/red]\nfree ports: --api-port 0 --otlp-http-port 0 --otlp-grpc-port 0; "
+                "another store: --data-dir DIR; a running tracebridge: --endpoint URL"
+            )
+            server.stop_background(timeout=10)
+            return 1
         for line in bindings.lines():
             print(line, flush=True)
         target = Target(
