@@ -33,8 +33,11 @@ def route_of(client: StoredSpan, server: StoredSpan | None) -> str:
 
 
 def resend_count(client: StoredSpan) -> int:
+    """OkHttp's ``http.request.resend_count`` (or the older ``http.resend_count``); 0 when absent."""
     value = client.attributes.get("http.request.resend_count", client.attributes.get("http.resend_count", 0))
-    return value if isinstance(value, int) and value >= 0 else 0
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def is_error(span: StoredSpan) -> bool:

@@ -26,6 +26,7 @@ from tracebridge.query.latency import group_column, latency_over_time_query, lat
 from tracebridge.query.pairing import pair_requests
 from tracebridge.query.sessions import SELECT_SESSION_TRACE_IDS, session_search_query
 from tracebridge.query.skew import adjusted_starts
+from tracebridge.query.spans import full_trace_spans, lean_spans_of_traces
 from tracebridge.query.views import span_json
 from tracebridge.store.reader import StoreReader
 from tracebridge.store.rows import StoredSpan
@@ -34,9 +35,8 @@ SELECT_SPAN_STATS = """
 SELECT TraceId, count() AS SpanCount, max(IsError) AS HasError
 FROM
 (
-    SELECT TraceId, SpanId,
-           argMax(StatusCode = 'Error' OR HttpStatus >= 500, IngestTime) AS IsError
-    FROM otel_traces
+    SELECT TraceId, SpanId, argMax(IsError, IngestTime) AS IsError
+    FROM tracebridge_trace_index
     WHERE TraceId IN {trace_ids:Array(String)}
     GROUP BY TraceId, SpanId
 )
@@ -87,7 +87,7 @@ def trace_document(reader: StoreReader, trace_id: str) -> dict[str, Any] | None:
     Spans carry ``adjusted_start_time_unix_nano``; the trace's start/end are the adjusted
     (device-clock) extent of its spans; ``gaps[]`` has one entry per client request and server.
     """
-    spans = reader.trace_spans(trace_id)
+    spans = full_trace_spans(reader, trace_id)
     if not spans:
         return None
     document = build_trace(trace_id, spans)
@@ -141,7 +141,7 @@ def session_document(reader: StoreReader, session_id: str) -> dict[str, Any] | N
     trace id. Traces come in start order (device clock), each with its gaps.
     """
     trace_ids = [r["TraceId"] for r in reader.rows(SELECT_SESSION_TRACE_IDS, {"session_id": session_id})]
-    spans = reader.spans_of_traces(trace_ids)
+    spans = lean_spans_of_traces(reader, trace_ids)
     crashes = _crashes_in_session(reader, session_id)
     if not spans and not crashes:
         return None

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
 
 from tracebridge.query.filters import SESSION_FILTER_NAMES, reject_unknown
 from tracebridge.query.service import search_sessions, session_document
@@ -15,14 +14,14 @@ MAX_SESSION_ID = 1000
 
 
 @router.get("/sessions")
-def get_sessions(request: Request, reader: ReaderDep) -> dict[str, Any]:
+def get_sessions(request: Request, reader: ReaderDep) -> JSONResponse:
     """Sessions matching the filters, newest first (400 naming an unknown filter or bad value)."""
     reject_unknown(request, SESSION_FILTER_NAMES)
-    return {"sessions": search_sessions(reader, dict(request.query_params))}
+    return JSONResponse({"sessions": search_sessions(reader, dict(request.query_params))})
 
 
 @router.get("/sessions/{session_id:path}")
-def get_session(session_id: str, request: Request, reader: ReaderDep) -> dict[str, Any]:
+def get_session(session_id: str, request: Request, reader: ReaderDep) -> JSONResponse:
     """The session with exactly this id (case-sensitive; may contain any character, URL-encoded)."""
     reject_unknown(request, ())
     if not session_id or len(session_id) > MAX_SESSION_ID:
@@ -30,4 +29,4 @@ def get_session(session_id: str, request: Request, reader: ReaderDep) -> dict[st
     document = session_document(reader, session_id)
     if document is None:
         raise HTTPException(404, f"session {session_id!r} not found")
-    return document
+    return JSONResponse(document)

@@ -1,10 +1,13 @@
-"""GET /api/v1/traces/{trace_id}: the whole trace, client and backend spans, gaps and crashes."""
+"""GET /api/v1/traces/{trace_id}: the whole trace, client and backend spans, gaps and crashes.
+
+The query routers answer with JSONResponse directly: the service's documents are JSON-ready, and
+FastAPI's per-field re-encoding would cost more than the store read for a large session.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
 
 from tracebridge.query.filters import reject_unknown
 from tracebridge.query.ids import parse_trace_id
@@ -15,11 +18,11 @@ router = APIRouter(prefix="/api/v1", tags=["traces"], dependencies=[Depends(requ
 
 
 @router.get("/traces/{trace_id}")
-def get_trace(trace_id: str, request: Request, reader: ReaderDep) -> dict[str, Any]:
+def get_trace(trace_id: str, request: Request, reader: ReaderDep) -> JSONResponse:
     """400 for a malformed id or any query parameter, 404 when no span of the trace is stored."""
     reject_unknown(request, ())
     tid = parse_trace_id(trace_id)
     document = trace_document(reader, tid)
     if document is None:
         raise HTTPException(404, f"trace {tid} not found")
-    return document
+    return JSONResponse(document)

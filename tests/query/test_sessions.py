@@ -210,3 +210,16 @@ def test_search_filters(server: LiveServer, sessions: dict[str, Any]) -> None:
 def test_search_rejects_bad_parameters(server: LiveServer, params: dict[str, str], named: str) -> None:
     response = server.get("/api/v1/sessions", **params)
     assert response.status_code == 400 and named in response.json()["detail"]
+
+
+def test_session_gaps_match_the_trace_documents(server: LiveServer, sessions: dict[str, Any]) -> None:
+    # the session reads a narrow index; its gaps must be exactly the trace API's
+    document = server.get(session_path(sessions["a"])).json()
+    for trace in document["traces"]:
+        full = server.get(f"/api/v1/traces/{trace['trace_id']}").json()
+        assert trace["gaps"] == full["gaps"]
+        assert (trace["start_time_unix_nano"], trace["span_count"], trace["has_error"]) == (
+            full["start_time_unix_nano"],
+            full["span_count"],
+            full["has_error"],
+        )

@@ -14,11 +14,18 @@ from tests.query.builders import (
     by_id,
     gap_for,
     ingest,
+    poll_json,
     send,
     unique,
     wait_trace,
 )
 from tests.telemetry import BASE_TIME, MS, SECOND, android_resource, ios_resource
+
+
+def assert_session_agrees(server: LiveServer, session_id: str, document: dict[str, Any]) -> None:
+    """The session view (read from the narrow trace index) shows the same gaps, timing and attempts."""
+    session = poll_json(server, f"/api/v1/sessions/{session_id}", lambda d: len(d["traces"]) == 1)
+    assert session["traces"][0]["gaps"] == document["gaps"]
 
 
 def assert_inside(document: dict[str, Any], req: Request) -> None:
@@ -142,7 +149,9 @@ def test_retries_under_one_client_span(server: LiveServer) -> None:
         skew=-2 * MINUTE,
         extra_servers=[(600 * MS, 120 * MS), (1500 * MS, 300 * MS)],
     )
-    document = ingest(server, build(android_resource(), BASE_TIME, 3 * SECOND, [req]))
+    session_id = unique("retries")
+    document = ingest(server, build(android_resource(session_id=session_id), BASE_TIME, 3 * SECOND, [req]))
+    assert_session_agrees(server, session_id, document)
     entries = [g for g in document["gaps"] if g["client_span_id"] == req.client_id.hex()]
     assert [g["server_span_id"] for g in entries] == [s.hex() for s in req.server_ids]
     assert [g["server_duration_ns"] for g in entries] == [100 * MS, 120 * MS, 300 * MS]
@@ -167,7 +176,11 @@ def test_okhttp_attempt_spans(server: LiveServer) -> None:
         skew=90 * SECOND,
         client_attributes={"http.request.resend_count": 1},
     )
-    document = ingest(server, build(android_resource(), BASE_TIME, SECOND, [first, second]))
+    session_id = unique("okhttp")
+    document = ingest(
+        server, build(android_resource(session_id=session_id), BASE_TIME, SECOND, [first, second])
+    )
+    assert_session_agrees(server, session_id, document)
     a1, a2 = gap_for(document, first), gap_for(document, second)
     assert (a1["attempt"], a1["resend_count"], a1["has_error"]) == (1, 0, True)
     assert (a2["attempt"], a2["resend_count"], a2["has_error"]) == (2, 1, False)
@@ -186,7 +199,9 @@ def test_proxy_hop_between_client_and_server(server: LiveServer) -> None:
         skew=-5 * MINUTE,
         proxy=True,
     )
-    document = ingest(server, build(android_resource(), BASE_TIME, SECOND, [req]))
+    session_id = unique("proxy")
+    document = ingest(server, build(android_resource(session_id=session_id), BASE_TIME, SECOND, [req]))
+    assert_session_agrees(server, session_id, document)
     gap = gap_for(document, req)
     assert gap["server_span_id"] == req.server_ids[0].hex()
     assert gap["gap_ns"] == 300 * MS
@@ -274,7 +289,9 @@ def test_web_timing_breakdown(server: LiveServer) -> None:
         ("responseEnd", start + 400 * MS, {}),
     ]
     req = Request(start, client_ns=400 * MS, server_ns=250 * MS, server_offset=110 * MS, events=events)
-    document = ingest(server, build(android_resource(), BASE_TIME, SECOND, [req]))
+    session_id = unique("web-timing")
+    document = ingest(server, build(android_resource(session_id=session_id), BASE_TIME, SECOND, [req]))
+    assert_session_agrees(server, session_id, document)
     timing = gap_for(document, req)["timing"]
     assert timing["source"] == "span_events"
     phases = {p["phase"]: p["duration_ns"] for p in timing["phases"]}

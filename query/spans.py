@@ -1,0 +1,192 @@
+"""Span reads for the query service, shaped for speed (every query parameterized).
+
+- ``full_trace_spans``: every span of one trace with all its fields, from ``otel_traces`` (ordered
+  by TraceId). The wide nested Events/Links columns are read in a second query only when some
+  span of the trace has events or links (most mobile and backend spans have none), which halves
+  the columns read for a typical trace.
+- ``lean_spans_of_traces``: the spans of many traces (a session) from the narrow trace index
+  ``tracebridge_trace_index`` (migration 0005): the fields gaps, skew, timing and summaries need,
+  with ``attributes`` holding only ``http.route`` and ``http.request.resend_count`` and no
+  resource attributes. Both de-duplicate re-sent spans (newest ingest wins).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from tracebridge.store.reader import StoreReader
+from tracebridge.store.rows import (
+    KIND_NAMES,
+    SPAN_COLUMNS,
+    STATUS_NAMES,
+    SpanEvent,
+    StoredSpan,
+    from_span_row,
+)
+
+_NESTED_PREFIXES = (
+    "arrayMap(t -> toUnixTimestamp64Nano(t), Events",
+    "Events.",
+    "arrayMap(m -> mapKeys(m), Events",
+    "arrayMap(m -> mapValues(m), Events",
+    "Links.",
+    "arrayMap(m -> mapKeys(m), Links",
+    "arrayMap(m -> mapValues(m), Links",
+)
+
+
+def _split_columns(columns: str) -> list[str]:
+    """The comma-separated column expressions of SPAN_COLUMNS (commas inside parentheses kept)."""
+    out: list[str] = []
+    buffer = ""
+    for piece in columns.replace("\n", " ").split(","):
+        buffer = f"{buffer},{piece}" if buffer else piece
+        if buffer.count("(") == buffer.count(")"):
+            out.append(buffer.strip())
+            buffer = ""
+    return out
+
+
+_ALL = _split_columns(SPAN_COLUMNS)
+NESTED_COLUMNS = [c for c in _ALL if c.startswith(_NESTED_PREFIXES)]
+FLAT_COLUMNS = [c for c in _ALL if c not in NESTED_COLUMNS]
+_EMPTY_NESTED: dict[str, list[Any]] = {
+    "EventTimes": [],
+    "EventNames": [],
+    "EventAttributeKeys": [],
+    "EventAttributeValues": [],
+    "EventAttributeTypes": [],
+    "LinkTraceIds": [],
+    "LinkSpanIds": [],
+    "LinkTraceStates": [],
+    "LinkAttributeKeys": [],
+    "LinkAttributeValues": [],
+    "LinkAttributeTypes": [],
+}
+assert len(NESTED_COLUMNS) == len(_EMPTY_NESTED)
+
+SELECT_TRACE_FLAT = f"""
+SELECT {", ".join(FLAT_COLUMNS)},
+       length(Events.Name) + length(Links.SpanId) AS NestedCount
+FROM otel_traces
+WHERE TraceId = {{trace_id:String}}
+ORDER BY IngestTime DESC
+LIMIT 1 BY SpanId
+"""
+
+SELECT_TRACE_NESTED = f"""
+SELECT SpanId, {", ".join(NESTED_COLUMNS)}
+FROM otel_traces
+WHERE TraceId = {{trace_id:String}} AND SpanId IN {{span_ids:Array(String)}}
+ORDER BY IngestTime DESC
+LIMIT 1 BY SpanId
+"""
+
+# Fields of tracebridge_trace_index.Doc, in order (see migration 0005_query.sql).
+INDEX_FIELDS = (
+    "ParentSpanId",
+    "StartNs",
+    "Duration",
+    "SpanName",
+    "SpanKind",
+    "Side",
+    "ServiceName",
+    "SessionId",
+    "StatusCode",
+    "StatusMessage",
+    "AppVersion",
+    "OsName",
+    "OsVersion",
+    "DeviceModel",
+    "DeviceId",
+    "NetworkType",
+    "HttpMethod",
+    "HttpRoute",
+    "DeclaredRoute",
+    "HttpStatus",
+    "ResendCount",
+    "EventNames",
+    "EventTimes",
+)
+
+SELECT_INDEXED_SPANS = """
+SELECT TraceId, SpanId, Doc
+FROM tracebridge_trace_index
+WHERE TraceId IN {trace_ids:Array(String)}
+ORDER BY IngestTime DESC
+LIMIT 1 BY TraceId, SpanId
+"""
+
+
+def full_trace_spans(reader: StoreReader, trace_id: str) -> list[StoredSpan]:
+    """Every span of a trace with all fields, one per span id, ordered by (raw) start."""
+    rows = reader.rows(SELECT_TRACE_FLAT, {"trace_id": trace_id})
+    nested_ids = [r["SpanId"] for r in rows if int(r["NestedCount"])]
+    nested = (
+        {
+            r["SpanId"]: r
+            for r in reader.rows(SELECT_TRACE_NESTED, {"trace_id": trace_id, "span_ids": nested_ids})
+        }
+        if nested_ids
+        else {}
+    )
+    spans = [from_span_row({**_EMPTY_NESTED, **row, **nested.get(row["SpanId"], {})}) for row in rows]
+    spans.sort(key=lambda s: (s.start_time_unix_nano, s.span_id))
+    return spans
+
+
+def lean_spans_of_traces(reader: StoreReader, trace_ids: Sequence[str]) -> list[StoredSpan]:
+    """The spans of these traces from the narrow index (see module docstring), ordered by trace
+    then start."""
+    if not trace_ids:
+        return []
+    spans = []
+    for row in reader.rows(SELECT_INDEXED_SPANS, {"trace_ids": list(trace_ids)}):
+        fields = dict(zip(INDEX_FIELDS, json.loads(row["Doc"]), strict=True))
+        spans.append(_lean_span({"TraceId": row["TraceId"], "SpanId": row["SpanId"], **fields}))
+    spans.sort(key=lambda s: (s.trace_id, s.start_time_unix_nano, s.span_id))
+    return spans
+
+
+def _lean_span(row: dict[str, Any]) -> StoredSpan:
+    attributes: dict[str, Any] = {}
+    if row["DeclaredRoute"]:
+        attributes["http.route"] = row["DeclaredRoute"]
+    resends = str(row["ResendCount"])
+    if resends.isdigit() and int(resends):
+        attributes["http.request.resend_count"] = int(resends)
+    start = int(row["StartNs"])
+    return StoredSpan(
+        trace_id=row["TraceId"],
+        span_id=row["SpanId"],
+        parent_span_id=row["ParentSpanId"] or None,
+        trace_state="",
+        name=row["SpanName"],
+        kind=KIND_NAMES.get(row["SpanKind"], "unspecified"),
+        side=row["Side"],
+        service_name=row["ServiceName"],
+        session_id=row["SessionId"] or None,
+        start_time_unix_nano=start,
+        end_time_unix_nano=start + int(row["Duration"]),
+        status_code=STATUS_NAMES.get(row["StatusCode"], "unset"),
+        status_message=row["StatusMessage"],
+        attributes=attributes,
+        resource_attributes={},
+        scope_name="",
+        scope_version="",
+        events=[
+            SpanEvent(name, int(t), {}) for name, t in zip(row["EventNames"], row["EventTimes"], strict=False)
+        ],
+        links=[],
+        app_version=row["AppVersion"],
+        os_name=row["OsName"],
+        os_version=row["OsVersion"],
+        device_model=row["DeviceModel"],
+        device_id=row["DeviceId"],
+        network_type=row["NetworkType"],
+        http_method=row["HttpMethod"],
+        http_route=row["HttpRoute"],
+        http_status=int(row["HttpStatus"]),
+    )
