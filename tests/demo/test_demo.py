@@ -116,7 +116,7 @@ def test_device_clock_skew_is_corrected(demo: DemoRun) -> None:
     for gap in trace["gaps"]:
         client, server = spans[gap["client_span_id"]], spans[gap["server_span_id"]]
         # backend clock minus device clock = minus the device's skew, within network time
-        assert abs(gap["clock_skew_ns"] / 1e9 + skew_s) < 2
+        assert abs(gap["clock_skew_ns"] / 1e9 + skew_s) < 3
         assert server["start_time_unix_nano"] != server["adjusted_start_time_unix_nano"]
         adjusted_end = server["adjusted_start_time_unix_nano"] + server["duration_ns"]
         assert client["start_time_unix_nano"] <= server["adjusted_start_time_unix_nano"]

@@ -397,10 +397,7 @@ class DeviceSimulation:
             span.set_attribute(
                 "http.response.status_code" if self.android else "http.status_code", exchange.status
             )
-            if self.android:
-                span.set_attribute("http.response.body.size", exchange.response_bytes)
-            else:
-                span.set_attribute("http.response.body.size", exchange.response_bytes)
+            span.set_attribute("http.response.body.size", exchange.response_bytes)
             if exchange.status >= 400:
                 if self.android:
                     span.set_attribute("error.type", str(exchange.status))
