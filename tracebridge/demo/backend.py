@@ -11,6 +11,7 @@ that breaks on old orders -> 500), so that gaps and crashes have something to te
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import random
@@ -18,18 +19,19 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import AttributeValue
 
@@ -39,6 +41,9 @@ from tracebridge.demo.ids import PerRequestIdGenerator
 from tracebridge.demo.ledger import Ledger, LedgerProcessor
 
 PROPAGATOR = TraceContextTextMapPropagator()
+# The demo replays a few hours of traffic in a minute: a phone tells the backend how long ago (ns)
+# its request happened, the services time their spans on that shifted clock and pass it downstream.
+SHIFT_HEADER = "x-demo-time-shift-ns"
 SCOPE = "tracebridge.demo.http"
 
 
@@ -97,6 +102,7 @@ class Service:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self._thread: threading.Thread | None = None
+        self._local = threading.local()
 
     @property
     def url(self) -> str:
@@ -120,10 +126,38 @@ class Service:
 
     # -- instrumentation ---------------------------------------------------------------------
 
+    @property
+    def shift_ns(self) -> int:
+        """How far in the past the request being handled happened (see ``SHIFT_HEADER``)."""
+        return int(getattr(self._local, "shift_ns", 0))
+
+    def now(self) -> int:
+        return time.time_ns() - self.shift_ns
+
+    @contextlib.contextmanager
+    def span(
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: SpanKind = SpanKind.INTERNAL,
+        attributes: Mapping[str, AttributeValue] | None = None,
+    ) -> Iterator[Span]:
+        """A current span timed on the request's clock (now, or the simulated past)."""
+        span = self.tracer.start_span(
+            name, context=context, kind=kind, attributes=attributes, start_time=self.now()
+        )
+        try:
+            with trace.use_span(span, end_on_exit=False):
+                yield span
+        finally:
+            span.end(end_time=self.now())
+
     def serve(self, handler: BaseHTTPRequestHandler) -> None:
         """Handle one request inside a SERVER span continued from its ``traceparent``."""
         headers = {key.lower(): value for key, value in handler.headers.items()}
         rng = self.ids.reseed(headers.get("traceparent", handler.path))
+        shift = headers.get(SHIFT_HEADER, "0")
+        self._local.shift_ns = max(0, int(shift)) if shift.isdigit() else 0
         parent = PROPAGATOR.extract(headers)
         url = urlsplit(handler.path)
         length = int(headers.get("content-length", "0") or 0)
@@ -148,9 +182,7 @@ class Service:
         if url.query:
             attributes["url.query"] = url.query
         name = f"{method} {route}" if route else method
-        with self.tracer.start_as_current_span(
-            name, context=parent, kind=SpanKind.SERVER, attributes=attributes
-        ) as span:
+        with self.span(name, context=parent, kind=SpanKind.SERVER, attributes=attributes) as span:
             if match is None:
                 reply = Reply(404, {"error": "not found"})
             else:
@@ -179,9 +211,11 @@ class Service:
             "server.port": url.port or 80,
             "network.protocol.version": "1.1",
         }
-        with self.tracer.start_as_current_span(method, kind=SpanKind.CLIENT, attributes=attributes) as span:
+        with self.span(method, kind=SpanKind.CLIENT, attributes=attributes) as span:
             headers = {"Content-Type": "application/json", "Connection": "close"}
             PROPAGATOR.inject(headers)
+            if self.shift_ns:
+                headers[SHIFT_HEADER] = str(self.shift_ns)
             connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port or 80, timeout=30)
             try:
                 connection.request(method, target, body=body or None, headers=headers)
@@ -207,9 +241,7 @@ class Service:
             "db.collection.name": table,
             "db.query.text": sql,
         }
-        with self.tracer.start_as_current_span(
-            f"{operation} {table}", kind=SpanKind.CLIENT, attributes=attributes
-        ):
+        with self.span(f"{operation} {table}", kind=SpanKind.CLIENT, attributes=attributes):
             with self._db_lock:
                 rows = self.db.execute(sql, args).fetchall()
                 if operation != "SELECT":
@@ -219,7 +251,7 @@ class Service:
             return rows
 
     def internal(self, name: str, seconds: float, **attributes: Any) -> None:
-        with self.tracer.start_as_current_span(name, kind=SpanKind.INTERNAL, attributes=attributes):
+        with self.span(name, kind=SpanKind.INTERNAL, attributes=attributes):
             time.sleep(seconds)
 
 

@@ -31,6 +31,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, set_span_in_
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from tracebridge.demo import crashes
+from tracebridge.demo.backend import SHIFT_HEADER
 from tracebridge.demo.buffer import LogBuffer, SpanBuffer
 from tracebridge.demo.catalog import (
     ANDROID_ACTIVITY,
@@ -48,6 +49,7 @@ from tracebridge.demo.network import Exchange, Link
 
 PROPAGATOR = TraceContextTextMapPropagator()
 RETRYABLE_STATUS = frozenset({502, 503, 504})
+MINUTE_NS = 60 * 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,21 @@ class Endpoint:
 
 
 class DeviceClock:
-    """The device's wall clock: true time plus its skew (a phone set by hand, no network time)."""
+    """The device's wall clock: true time plus its skew (a phone set by hand, no network time).
+
+    ``shift_ns`` replays the past: the demo runs a few hours of fleet traffic in a minute, so the
+    true time of a launch is the real time minus how long ago the launch happened. The backend
+    gets the same shift with each request (``SHIFT_HEADER``), so both sides agree on true time."""
 
     def __init__(self, skew_ms: int) -> None:
         self.skew_ns = skew_ms * 1_000_000
+        self.shift_ns = 0
+
+    def true_now(self) -> int:
+        return time.time_ns() - self.shift_ns
 
     def now(self) -> int:
-        return time.time_ns() + self.skew_ns
+        return self.true_now() + self.skew_ns
 
 
 def device_resource(plan: DevicePlan) -> dict[str, Any]:
@@ -212,6 +222,7 @@ class DeviceSimulation:
     def _run_launch(self, launch: Launch, may_crash: bool) -> bool:
         link = Link(launch.network, self.rng)
         self.network = launch.network
+        self.clock.shift_ns = launch.minutes_ago * MINUTE_NS
         last_segment = len(launch.segments) - 1
         planned_at = -1
         if may_crash and launch.planned_crash:
@@ -242,6 +253,7 @@ class DeviceSimulation:
                 self.plan.clock_skew_ms,
             )
         )
+        self.clock.shift_ns = max(0, self.clock.shift_ns - segment.background_minutes * MINUTE_NS)
         common = self._common_attributes(segment, launch.network)
         if self.android:  # opentelemetry-android announces every new session id with an event
             started: dict[str, Any] = {"session.id": segment.session_id}
@@ -349,6 +361,8 @@ class DeviceSimulation:
                 start_time=self.clock.now(),
             )
             headers = {"User-Agent": self._user_agent(), "Accept": "application/json"}
+            if self.clock.shift_ns:
+                headers[SHIFT_HEADER] = str(self.clock.shift_ns)
             if planned.method == "POST":
                 headers["Content-Type"] = "application/json"
             PROPAGATOR.inject(headers, context=set_span_in_context(span))

@@ -74,6 +74,7 @@ class Segment:
     previous_id: str | None
     start_type: str  # cold (process start) or warm (back from the background)
     steps: tuple[Step, ...]
+    background_minutes: int = 0  # time in the background before a rotated session starts
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class Launch:
     can_crash: bool  # only a launch followed by another can crash: the report is sent on the next one
     planned_crash: str | None = None  # a crash that does not depend on a response ("oom", "ios_segv")
     defer_upload: bool = False  # the app was killed before exporting: spans go out on the next launch
+    minutes_ago: int = 0  # when the launch started, before the demo ran (the fleet replays the recent past)
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,28 @@ def plan_fleet(sessions: int, seed: int) -> list[DevicePlan]:
         )
         devices.append(device)
         remaining -= device.session_count
-    return _with_story_guarantees(rng, devices)
+    devices = _with_story_guarantees(rng, devices)
+    return [_with_history(random.Random(f"tracebridge-demo:{seed}:history:{d.index}"), d) for d in devices]
+
+
+HISTORY_MINUTES = 180  # the fleet's sessions spread over the last three hours
+
+
+def _with_history(rng: random.Random, device: DevicePlan) -> DevicePlan:
+    """When each launch happened: the first some time in the last three hours, the next ones after
+    the app was closed for a while; a rotated session follows more than 15 minutes in the
+    background (opentelemetry-android's default inactivity timeout)."""
+    ago = rng.randint(HISTORY_MINUTES // 6, HISTORY_MINUTES)
+    launches = []
+    for launch in device.launches:
+        segments = tuple(
+            replace(segment, background_minutes=rng.randint(16, 40) if position else 0)
+            for position, segment in enumerate(launch.segments)
+        )
+        launches.append(replace(launch, segments=segments, minutes_ago=ago))
+        spent = sum(segment.background_minutes for segment in segments) + 2
+        ago = max(0, ago - spent - rng.randint(5, 45))
+    return replace(device, launches=tuple(launches))
 
 
 def _device(
