@@ -200,6 +200,7 @@ class DeviceSimulation:
     def run(self) -> None:
         last = len(self.plan.launches) - 1
         for index, launch in enumerate(self.plan.launches):
+            self.clock.shift_ns = launch.minutes_ago * MINUTE_NS
             self._deliver_previous_crash()
             self._upload()  # what the last launch left on disk goes out now: late
             crashed = self._run_launch(launch, may_crash=index < last)
@@ -222,7 +223,6 @@ class DeviceSimulation:
     def _run_launch(self, launch: Launch, may_crash: bool) -> bool:
         link = Link(launch.network, self.rng)
         self.network = launch.network
-        self.clock.shift_ns = launch.minutes_ago * MINUTE_NS
         last_segment = len(launch.segments) - 1
         planned_at = -1
         if may_crash and launch.planned_crash:
@@ -234,7 +234,8 @@ class DeviceSimulation:
                     segment, launch, link, crash_allowed, planned_at if position == last_segment else -1
                 )
                 if position < last_segment:
-                    self._upload()
+                    if not launch.defer_upload:
+                        self._upload()
                     time.sleep(self.rng.uniform(0.05, 0.15))  # long enough in the background: a new session
         except _Crashed:
             return True
