@@ -167,3 +167,20 @@ def test_printed_pages_and_terminal_command_work(demo: DemoRun) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert command.group(1).split()[1] in done.stdout
+
+
+@pytest.mark.parametrize(("sessions", "seed"), [(12, 7), (12, 8), (60, 7), (200, 3)])
+def test_every_fleet_tells_every_story(sessions: int, seed: int) -> None:
+    from tracebridge.demo.catalog import EIGHTEEN_MONTHS_DAYS
+    from tracebridge.demo.fleet import _may_crash
+
+    plans = plan_fleet(sessions, seed)
+    assert sum(p.session_count for p in plans) == sessions
+    assert {p.os_name for p in plans} == {"Android", "iOS"}
+    assert any(p.release.age_days >= EIGHTEEN_MONTHS_DAYS for p in plans)
+    assert any(abs(p.clock_skew_ms) >= 60_000 for p in plans)
+    assert any(_may_crash(p) for p in plans)  # a crash that does not depend on luck
+    for plan in plans:
+        assert not plan.launches[-1].can_crash  # a crash is always reported by a later launch
+        ago = [launch.minutes_ago for launch in plan.launches]
+        assert ago == sorted(ago, reverse=True) and all(0 <= a <= 180 for a in ago)
