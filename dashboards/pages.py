@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tracebridge.dashboards import queries, sources
+from tracebridge.dashboards import latency_data, queries, sources
 from tracebridge.dashboards.assets import router as assets_router
 from tracebridge.dashboards.html import problem_page, session_href, trace_href
 from tracebridge.dashboards.render_dashboards import bucket_seconds, crashes_page, latency_page, versions_page
@@ -142,18 +142,10 @@ VERSION_PARAMS = ("until", "os_name")
 
 def build_latency(reader: StoreReader, raw: Mapping[str, str]) -> str:
     filters = dashboard_filters(raw, LATENCY_PARAMS)
-    extent = queries.latency_extent(reader, filters)
-    bucket_s = bucket_seconds(filters.since or extent[1], filters.until or extent[2])
-    return latency_page(
-        filters,
-        raw,
-        queries.latency_options(reader),
-        extent,
-        sources.latency_over_time(reader, filters, bucket_s),
-        bucket_s,
-        sources.latency_breakdown(reader, filters),
-        queries.gap_histogram(reader, filters),
-    )
+    estimate = latency_data.estimate(reader, filters)
+    bucket_s = bucket_seconds(filters.since or estimate.first_ns, filters.until or estimate.last_ns)
+    summary = latency_data.summary(reader, filters, bucket_s * 1_000_000_000, estimate.sample)
+    return latency_page(filters, raw, estimate, summary, bucket_s)
 
 
 def build_versions(reader: StoreReader, raw: Mapping[str, str]) -> str:
@@ -163,7 +155,8 @@ def build_versions(reader: StoreReader, raw: Mapping[str, str]) -> str:
         last = queries.last_client_activity(reader)
         until = None if last is None else min(last, time.time_ns())
     rows = [] if until is None else sources.version_health(reader, until, raw.get("os_name", ""))
-    return versions_page(rows, until, raw, queries.latency_options(reader)["os_name"])
+    os_options = sorted({str(r["os_name"]) for r in rows if r.get("os_name")})
+    return versions_page(rows, until, raw, os_options)
 
 
 def build_crashes(reader: StoreReader, raw: Mapping[str, str]) -> str:
@@ -172,7 +165,7 @@ def build_crashes(reader: StoreReader, raw: Mapping[str, str]) -> str:
     bucket_s = max(bucket_seconds(filters.since or extent[1], filters.until or extent[2], target=30), 60)
     groups = sources.crash_groups(reader, filters)
     trend = queries.crash_trend(reader, filters, bucket_s * 1_000_000_000)
-    return crashes_page(groups, trend, bucket_s, raw, queries.latency_options(reader), extent, filters)
+    return crashes_page(groups, trend, bucket_s, raw, queries.crash_options(reader), extent, filters)
 
 
 @pages.get("/dashboards/latency", response_class=HTMLResponse)

@@ -1,9 +1,9 @@
-"""Dashboard aggregates the query and crash services do not provide, computed in ClickHouse.
+"""Small dashboard aggregates the query and crash services do not provide, computed in ClickHouse.
 
-The gap histogram, extents and filter choices read ``tracebridge_request_pairs`` (one row per
-client request once merged, read with FINAL); the crash trend reads ``tracebridge_crashes``
-de-duplicated by CrashId; screens read a session's traces in ``otel_traces`` by trace id. Filters are bound parameters: an empty string or 0 means
-"no filter". Every runner returns a polars DataFrame with a fixed schema (empty when no data).
+The crash trend and crash filter choices read ``tracebridge_crashes`` de-duplicated by CrashId;
+the versions page's default window end reads the session index; screens read a session's traces
+in ``otel_traces`` by trace id; id lookups read the tables' sorted keys. Filters are bound
+parameters: an empty string or 0 means "no filter". (Latency: see ``latency_data``.)
 """
 
 from __future__ import annotations
@@ -15,46 +15,6 @@ from typing import Any
 import polars as pl
 
 from tracebridge.store.reader import StoreReader
-
-# A client request that reached the backend, with the dashboard's filters: the same rows as the
-# query service's latency aggregates (tracebridge.query.latency.PAIRS). The route is the backend's
-# http.route when known, else the client's templated URL path.
-_PAIRS = """
-SELECT ClientStart, toInt64(ClientDuration) - toInt64(ServerDuration) AS Gap
-FROM tracebridge_request_pairs FINAL
-WHERE HasClient = 1 AND HasServer = 1
-  AND ({since:Int64} = 0 OR toUnixTimestamp64Nano(ClientStart) >= {since:Int64})
-  AND ({until:Int64} = 0 OR toUnixTimestamp64Nano(ClientStart) <= {until:Int64})
-  AND ({app_version:String} = '' OR AppVersion = {app_version:String})
-  AND ({os_name:String} = '' OR OsName = {os_name:String})
-  AND ({network_type:String} = '' OR NetworkType = {network_type:String})
-  AND ({service_name:String} = '' OR ServiceName = {service_name:String})
-  AND ({route:String} = '' OR if(ServerRoute != '', ServerRoute, ClientRoute) = {route:String})
-"""
-
-SELECT_LATENCY_EXTENT = f"""
-SELECT count() AS Requests,
-       toUnixTimestamp64Nano(min(ClientStart)) AS FirstNs,
-       toUnixTimestamp64Nano(max(ClientStart)) AS LastNs
-FROM ({_PAIRS})
-"""
-
-# The gap's distribution as an adaptive histogram (lower ms, upper ms, requests).
-SELECT_GAP_HISTOGRAM = f"""
-SELECT histogram({{bins:UInt32}})(Gap / 1e6) AS Bins
-FROM ({_PAIRS})
-"""
-
-# Filter choices: distinct values seen in the request pairs (server halves carry '' for client facts).
-SELECT_LATENCY_OPTIONS = """
-SELECT groupUniqArrayIf(500)(AppVersion, AppVersion != '') AS AppVersions,
-       groupUniqArrayIf(50)(OsName, OsName != '') AS OsNames,
-       groupUniqArrayIf(50)(NetworkType, NetworkType != '') AS NetworkTypes,
-       groupUniqArrayIf(100)(ServiceName, ServiceName != '') AS ServiceNames,
-       groupUniqArrayIf(500)(if(ServerRoute != '', ServerRoute, ClientRoute),
-                             if(ServerRoute != '', ServerRoute, ClientRoute) != '') AS Routes
-FROM tracebridge_request_pairs
-"""
 
 # The latest device time of client activity (the versions page's default window end).
 SELECT_LAST_CLIENT_ACTIVITY = """
@@ -74,6 +34,12 @@ WHERE ({since:Int64} = 0 OR toUnixTimestamp64Nano(Timestamp) >= {since:Int64})
   AND ({os_name:String} = '' OR OsName = {os_name:String})
 ORDER BY IngestTime DESC
 LIMIT 1 BY CrashId
+"""
+
+SELECT_CRASH_OPTIONS = """
+SELECT groupUniqArrayIf(500)(toString(AppVersion), AppVersion != '') AS AppVersions,
+       groupUniqArrayIf(50)(toString(OsName), OsName != '') AS OsNames
+FROM tracebridge_crashes
 """
 
 SELECT_CRASH_EXTENT = f"""
@@ -144,44 +110,15 @@ def _frame(rows: list[dict[str, Any]], schema: Mapping[str, Any]) -> pl.DataFram
     return pl.DataFrame([{name: row.get(name) for name in schema} for row in rows], schema=dict(schema))
 
 
-def latency_extent(reader: StoreReader, filters: DashboardFilters) -> tuple[int, int | None, int | None]:
-    """(requests, first start, last start) of the filtered client requests."""
-    row = reader.rows(SELECT_LATENCY_EXTENT, filters.params())[0]
-    count = int(row["Requests"])
-    return count, (int(row["FirstNs"]) if count else None), (int(row["LastNs"]) if count else None)
-
-
-def gap_histogram(reader: StoreReader, filters: DashboardFilters, bins: int = 30) -> pl.DataFrame:
-    """The gap's distribution: ``lower_ms``, ``upper_ms``, ``requests`` per bin."""
-    rows = reader.rows(SELECT_GAP_HISTOGRAM, {**filters.params(), "bins": bins})
-    values = rows[0]["Bins"] if rows else []
-    return pl.DataFrame(
-        {
-            "lower_ms": [float(b[0]) for b in values],
-            "upper_ms": [float(b[1]) for b in values],
-            "requests": [float(b[2]) for b in values],
-        },
-        schema={"lower_ms": pl.Float64, "upper_ms": pl.Float64, "requests": pl.Float64},
-    )
-
-
-def latency_options(reader: StoreReader) -> dict[str, list[str]]:
-    """Distinct filter values seen in the request pairs, sorted."""
-    rows = reader.rows(SELECT_LATENCY_OPTIONS)
-    row = rows[0] if rows else {}
-    names = {
-        "app_version": "AppVersions",
-        "os_name": "OsNames",
-        "network_type": "NetworkTypes",
-        "service_name": "ServiceNames",
-        "route": "Routes",
-    }
-    return {key: sorted(row.get(column) or []) for key, column in names.items()}
-
-
 def last_client_activity(reader: StoreReader) -> int | None:
     row = reader.rows(SELECT_LAST_CLIENT_ACTIVITY)[0]
     return int(row["LastNs"]) if int(row["Spans"]) else None
+
+
+def crash_options(reader: StoreReader) -> dict[str, list[str]]:
+    """App versions and OS names seen in crash reports, sorted."""
+    row = reader.rows(SELECT_CRASH_OPTIONS)[0]
+    return {"app_version": sorted(row["AppVersions"]), "os_name": sorted(row["OsNames"])}
 
 
 def crash_extent(reader: StoreReader, filters: DashboardFilters) -> tuple[int, int | None, int | None]:

@@ -22,6 +22,7 @@ from tracebridge.dashboards.html import (
     query_href,
     table,
 )
+from tracebridge.dashboards.latency_data import LatencyEstimate, LatencySummary
 from tracebridge.dashboards.queries import DashboardFilters
 
 LATENCY_FILTERS = (
@@ -72,20 +73,28 @@ def bucket_seconds(first: int | None, last: int | None, target: int = 48) -> int
 def latency_page(
     filters: DashboardFilters,
     raw: Mapping[str, str],
-    options: Mapping[str, Sequence[str]],
-    extent: tuple[int, int | None, int | None],
-    over_time: pl.DataFrame,
+    estimate: LatencyEstimate,
+    summary: LatencySummary,
     bucket_s: int,
-    breakdown: pl.DataFrame,
-    histogram: pl.DataFrame,
 ) -> str:
-    count, first, last = extent
+    breakdown = summary.breakdown
+    options = {
+        name: sorted(k for k in breakdown.filter(pl.col("dimension") == name)["key"].to_list() if k)
+        for name, _ in LATENCY_FILTERS
+    }
     selects = "".join(_select(n, t, options.get(n, []), raw.get(n, "")) for n, t in LATENCY_FILTERS)
     form = Markup(
         f'<form class="filters" id="filters" method="get" action="/dashboards/latency">{selects}'
         f"{_time_input('since', 'since', raw)}{_time_input('until', 'until', raw)}"
         '<button type="submit">Apply</button> <a href="/dashboards/latency">reset</a></form>'
     )
+    if summary.sample > 1:
+        counted = (
+            f"≈{summary.requests:,} paired requests (percentiles from a deterministic 1/{summary.sample} "
+            "sample of traces)"
+        )
+    else:
+        counted = f"{summary.requests} paired requests"
     route_rows = []
     for row in breakdown.filter(pl.col("dimension") == "route").iter_rows(named=True):
         route_rows.append(
@@ -119,11 +128,11 @@ def latency_page(
     body = Markup(
         "<h1>Latency: client vs server</h1>"
         f"{form}"
-        f'<p class="muted" id="window">{esc(_window(first, last, filters))} · {count} paired requests · '
-        f"buckets of {bucket_s} s · all times in ms</p>"
-        f"{figure_html('latency-over-time', charts.latency_over_time(over_time))}"
+        f'<p class="muted" id="window">{esc(_window(estimate.first_ns, estimate.last_ns, filters))} · '
+        f"{esc(counted)} · buckets of {bucket_s} s · all times in ms</p>"
+        f"{figure_html('latency-over-time', charts.latency_over_time(summary.over_time))}"
         f"<h2>Per route (ms)</h2>{table(columns, route_rows, css_id='routes')}"
-        f"{figure_html('gap-distribution', charts.gap_distribution(histogram))}"
+        f"{figure_html('gap-distribution', charts.gap_distribution(summary.histogram))}"
         '<div class="grid2">'
         f"{figure_html('by-app-version', charts.breakdown(breakdown, 'app_version', 'By app version'))}"
         f"{figure_html('by-os', charts.breakdown(breakdown, 'os_name', 'By OS'))}"
