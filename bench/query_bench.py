@@ -6,14 +6,17 @@
    traces (8 spans each: a screen span, two HTTP requests from the app, each answered by a
    backend SERVER span with a database call; device clocks off by up to +-2 minutes). The
    materialized views fill the session index and the request-pairs table exactly as for
-   ingested spans. Sessions hold ``--traces-per-session`` traces (120 -> 960 spans).
+   ingested spans. Sessions hold ``--traces-per-session`` traces (120 -> 960 spans). Then
+   ``OPTIMIZE TABLE ... FINAL`` on the tables the queries read merges their parts (and the client
+   and server halves of the request pairs): the state background merges bring a running server
+   to. ``--no-merge`` skips it, to measure right after the bulk insert (5 parts per table).
 2. Starts ``tracebridge serve`` on that data directory and measures, over keep-alive HTTP:
    ``GET /api/v1/traces/{id}`` for random traces (p50/p99), ``GET /api/v1/sessions/{id}`` for
    random sessions (p50/p99), and ``GET /api/v1/latency`` (group_by=route over all data, and
    group_by=os_name over one day with an app_version filter).
 
     python bench/query_bench.py [--spans 10000000] [--traces-per-session 120] [--data-dir DIR]
-                                [--keep] [--skip-preload]
+                                [--keep] [--skip-preload] [--no-merge]
 
 Targets: trace p50 <= 10 ms, p99 <= 50 ms; session p99 <= 100 ms; latency <= 500 ms.
 """
@@ -61,16 +64,22 @@ for first in range(0, spans if sys.argv[9] == "1" else 0, chunk):
                                     "base_ns": int(base_ns)},
                    settings={"max_insert_threads": 2, "max_threads": 2})
     print(f"preload: {first + count} spans in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
+if sys.argv[10] == "1":
+    merge_started = time.monotonic()
+    for table in ("tracebridge_request_pairs", "tracebridge_session_summary", "tracebridge_session_spans",
+                  "tracebridge_trace_index", "otel_traces"):
+        client.command(f"OPTIMIZE TABLE {table} FINAL")
+    print(f"preload: merged parts in {time.monotonic() - merge_started:.1f} s", file=sys.stderr, flush=True)
 traces = [int(t) for t in sample_traces.split(",")]
 sessions = [int(s) for s in sample_sessions.split(",")]
 trace_ids = client.query(
-    "SELECT arrayMap(t -> lower(hex(concat(reinterpretAsString(cityHash64(t, 'trace-a')), "
-    "reinterpretAsString(cityHash64(t, 'trace-b'))))), {ts:Array(UInt64)})", parameters={"ts": traces}).result_rows[0][0]
+    "SELECT arrayMap(t -> lower(concat(leftPad(hex(cityHash64(t, 'trace-a')), 16, '0'), "
+    "leftPad(hex(cityHash64(t, 'trace-b')), 16, '0'))), {ts:Array(UInt64)})", parameters={"ts": traces}).result_rows[0][0]
 session_ids = client.query(
-    "SELECT arrayMap(s -> concat('bench-', lower(hex(reinterpretAsString(cityHash64(s, 'session'))))), {ss:Array(UInt64)})",
+    "SELECT arrayMap(s -> concat('bench-', lower(leftPad(hex(cityHash64(s, 'session')), 16, '0'))), {ss:Array(UInt64)})",
     parameters={"ss": sessions}).result_rows[0][0]
 counts = {t: client.query(f"SELECT count() FROM {t}").result_rows[0][0]
-          for t in ("otel_traces", "tracebridge_session_spans", "tracebridge_request_pairs")}
+          for t in ("otel_traces", "tracebridge_session_spans", "tracebridge_request_pairs", "tracebridge_trace_index")}
 print(json.dumps({"trace_ids": trace_ids, "session_ids": session_ids, "counts": counts,
                   "seconds": time.monotonic() - started}))
 """
@@ -79,7 +88,7 @@ _API = re.compile(r"^api: (\S+)")
 
 
 def preload(
-    data_dir: Path, spans: int, insert: bool, per_session: int, samples: int, seed: int
+    data_dir: Path, spans: int, insert: bool, merge: bool, per_session: int, samples: int, seed: int
 ) -> dict[str, object]:
     traces = spans // SPANS_PER_TRACE
     rng = random.Random(seed)
@@ -100,6 +109,7 @@ def preload(
         ",".join(map(str, sample_sessions)),
         str(PRELOAD_SQL),
         "1" if insert else "0",
+        "1" if merge else "0",
     ]
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True, cwd=ROOT)
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -213,6 +223,13 @@ def measure(
             until="2025-11-25T00:00:00Z",
         )
         filtered.append(elapsed)
+    search = []
+    for _ in range(rounds):
+        elapsed, _document = api.get("/api/v1/sessions", limit="50")
+        search.append(elapsed)
+        elapsed, _document = api.get("/api/v1/sessions", app_version="3.2.0", os_name="iOS", limit="20")
+        search.append(elapsed)
+    out["session_search"] = {"n": len(search), "median_ms": statistics.median(search), "max_ms": max(search)}
     out["latency_all_by_route"] = {
         "n": rounds,
         "median_ms": statistics.median(latency),
@@ -243,6 +260,8 @@ def report(label: str, results: dict[str, Any]) -> None:
         f"  latency route n={la['n']:<4} median {la['median_ms']:7.1f} ms  max {la['max_ms']:7.1f} ms"
         f"  ({la['requests']} request pairs; target <=500)"
     )
+    ss = results["session_search"]
+    print(f"  session search n={ss['n']:<4} median {ss['median_ms']:7.1f} ms  max {ss['max_ms']:7.1f} ms")
     print(
         f"  latency os+app_version+1 day  n={lf['n']:<4} median {lf['median_ms']:7.1f} ms  max {lf['max_ms']:7.1f} ms"
     )
@@ -262,6 +281,11 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, help="default: a temporary directory")
     parser.add_argument("--skip-preload", action="store_true", help="reuse --data-dir as preloaded before")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument(
+        "--no-merge",
+        action="store_true",
+        help="skip OPTIMIZE of the tables after the preload (measure before background merges)",
+    )
     args = parser.parse_args()
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="tracebridge-query-bench-"))
@@ -269,7 +293,13 @@ def main() -> int:
     try:
         started = time.monotonic()
         loaded = preload(
-            data_dir, args.spans, not args.skip_preload, args.traces_per_session, args.samples, args.seed
+            data_dir,
+            args.spans,
+            not args.skip_preload,
+            not args.no_merge,
+            args.traces_per_session,
+            args.samples,
+            args.seed,
         )
         print(
             f"preload: {json.dumps(loaded['counts'])} in {time.monotonic() - started:.1f} s "

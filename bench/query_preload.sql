@@ -67,10 +67,10 @@ FROM
         n % 8 AS pos,
         pos IN (0, 1, 4) AS is_client,
         intDiv(t, {traces_per_session:UInt64}) AS s,
-        lower(hex(concat(reinterpretAsString(cityHash64(t, 'trace-a')), reinterpretAsString(cityHash64(t, 'trace-b')))))
+        lower(concat(leftPad(hex(cityHash64(t, 'trace-a')), 16, '0'), leftPad(hex(cityHash64(t, 'trace-b')), 16, '0')))
             AS trace_id,
-        arrayMap(i -> lower(hex(reinterpretAsString(cityHash64(t, i, 'span')))), range(1, 9)) AS span_ids,
-        concat('bench-', lower(hex(reinterpretAsString(cityHash64(s, 'session'))))) AS session_id,
+        arrayMap(i -> lower(leftPad(hex(cityHash64(t, i, 'span')), 16, '0')), range(1, 9)) AS span_ids,
+        concat('bench-', lower(leftPad(hex(cityHash64(s, 'session')), 16, '0'))) AS session_id,
         concat('device-', toString(cityHash64(s, 'device') % 100000)) AS device_id,
         ['Android', 'iOS'][1 + cityHash64(s, 'os') % 2] AS os_name,
         if(os_name = 'iOS', ['17.5', '18.1', '18.4'][1 + cityHash64(s, 'osv') % 3], ['13', '14', '15'][1 + cityHash64(s, 'osv') % 3])

@@ -24,7 +24,11 @@ from tracebridge.query.filters import (
 from tracebridge.query.gaps import gap_entries, is_error
 from tracebridge.query.latency import group_column, latency_over_time_query, latency_query
 from tracebridge.query.pairing import pair_requests
-from tracebridge.query.sessions import SELECT_SESSION_TRACE_IDS, session_search_query
+from tracebridge.query.sessions import (
+    SELECT_SESSION_TRACE_IDS,
+    SELECT_TRACE_IDS_OF_SESSIONS,
+    session_search_query,
+)
 from tracebridge.query.skew import adjusted_starts
 from tracebridge.query.spans import full_trace_spans, lean_spans_of_traces
 from tracebridge.query.views import span_json
@@ -207,11 +211,12 @@ def trace_summary(trace_id: str, spans: Sequence[StoredSpan]) -> dict[str, Any]:
 
 
 def _fact(spans: Sequence[StoredSpan], name: str) -> str | None:
-    """The most common non-empty value of a device/app fact (earliest span breaks ties)."""
-    values = [
-        getattr(s, name) for s in sorted(spans, key=lambda s: s.start_time_unix_nano) if getattr(s, name)
-    ]
-    return Counter(values).most_common(1)[0][0] if values else None
+    """A device/app fact: the value of the earliest span having one (the session search's rule)."""
+    for span in sorted(spans, key=lambda s: s.start_time_unix_nano):
+        value: str = getattr(span, name)
+        if value:
+            return value
+    return None
 
 
 def search_sessions(reader: StoreReader, filters: SessionFilters | Mapping[str, str]) -> list[dict[str, Any]]:
@@ -225,7 +230,11 @@ def search_sessions(reader: StoreReader, filters: SessionFilters | Mapping[str, 
     sql, params = session_search_query(parsed)
     rows = reader.rows(sql, params)
     session_ids = [r["SessionId"] for r in rows]
-    trace_ids = sorted({tid for r in rows for tid in r["TraceIds"]})
+    traces_of: dict[str, list[str]] = {}
+    if session_ids:
+        for r in reader.rows(SELECT_TRACE_IDS_OF_SESSIONS, {"session_ids": session_ids}):
+            traces_of[r["SessionId"]] = list(r["TraceIds"])
+    trace_ids = sorted({tid for tids in traces_of.values() for tid in tids})
     stats = (
         {r["TraceId"]: r for r in reader.rows(SELECT_SPAN_STATS, {"trace_ids": trace_ids})}
         if trace_ids
@@ -234,7 +243,11 @@ def search_sessions(reader: StoreReader, filters: SessionFilters | Mapping[str, 
     crashes = _crash_counts(reader, session_ids)
     out = []
     for row in rows:
-        trace_stats = [stats[t] for t in row["TraceIds"] if t in stats]
+        session_traces = traces_of.get(row["SessionId"], [])
+        trace_stats = [stats[t] for t in session_traces if t in stats]
+        crash_count = crashes.get(row["SessionId"], 0)
+        if parsed.has_crash is False and crash_count:
+            continue  # a crash the crash module inferred for this session (device and time)
         out.append(
             {
                 "session_id": row["SessionId"],
@@ -245,10 +258,10 @@ def search_sessions(reader: StoreReader, filters: SessionFilters | Mapping[str, 
                 "os_version": row["OsVersion"] or None,
                 "device_model": row["DeviceModel"] or None,
                 "device_id": row["DeviceId"] or None,
-                "trace_count": len(row["TraceIds"]),
+                "trace_count": len(session_traces),
                 "span_count": sum(int(t["SpanCount"]) for t in trace_stats),
                 "has_error": any(bool(t["HasError"]) for t in trace_stats),
-                "crash_count": crashes.get(row["SessionId"], 0),
+                "crash_count": crash_count,
             }
         )
     return out

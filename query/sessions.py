@@ -11,8 +11,8 @@ from typing import Any
 
 from tracebridge.query.filters import SessionFilters
 
-# A log record that is a crash or ANR report (fallback rule when the crash module is absent).
-CRASH_PREDICATE = "(ExceptionType != '' OR match(lower(EventName), '(crash|anr)'))"
+# Sessions with a crash of their own (the crash module's session index; migration 0006).
+SESSIONS_WITH_CRASH = "SELECT SessionId FROM tracebridge_session_crashes WHERE SessionId != ''"
 
 SELECT_SESSION_TRACE_IDS = """
 SELECT TraceId, min(toUnixTimestamp64Nano(Timestamp)) AS StartNs
@@ -22,37 +22,43 @@ GROUP BY TraceId
 ORDER BY StartNs, TraceId
 """
 
-SELECT_CRASH_COUNTS = f"""
-SELECT SessionId, uniqExact(LogId) AS Crashes
-FROM otel_logs
-WHERE SessionId IN {{session_ids:Array(String)}} AND {CRASH_PREDICATE}
+SELECT_CRASH_COUNTS = """
+SELECT SessionId, uniqExact(CrashId) AS Crashes
+FROM tracebridge_session_crashes
+WHERE SessionId IN {session_ids:Array(String)}
 GROUP BY SessionId
 """
 
-# Facts come from the session's client spans (backend spans carry the backend's service version).
+SELECT_TRACE_IDS_OF_SESSIONS = """
+SELECT SessionId, groupUniqArray(TraceId) AS TraceIds
+FROM tracebridge_session_spans
+WHERE SessionId IN {session_ids:Array(String)}
+GROUP BY SessionId
+"""
+
+# One row per session from the summary table (migration 0005): client-span extent when there is
+# one, else the extent of all its spans; facts of its earliest client span having them.
 _SESSIONS = """
 SELECT SessionId,
-       if(countIf(Side = 'client') > 0, minIf(toUnixTimestamp64Nano(Timestamp), Side = 'client'),
-          min(toUnixTimestamp64Nano(Timestamp))) AS StartNs,
-       if(countIf(Side = 'client') > 0, maxIf(toUnixTimestamp64Nano(Timestamp) + Duration, Side = 'client'),
-          max(toUnixTimestamp64Nano(Timestamp) + Duration)) AS EndNs,
-       argMinIf(AppVersion, Timestamp, Side = 'client' AND AppVersion != '') AS AppVersion,
-       argMinIf(OsName, Timestamp, Side = 'client' AND OsName != '') AS OsName,
-       argMinIf(OsVersion, Timestamp, Side = 'client' AND OsVersion != '') AS OsVersion,
-       argMinIf(DeviceModel, Timestamp, Side = 'client' AND DeviceModel != '') AS DeviceModel,
-       argMinIf(DeviceId, Timestamp, Side = 'client' AND DeviceId != '') AS DeviceId,
-       groupUniqArray(TraceId) AS TraceIds
-FROM tracebridge_session_spans
+       if(min(ClientStart) < 9223372036854775807, min(ClientStart), min(AnyStart)) AS StartNs,
+       if(max(ClientEnd) > 0, max(ClientEnd), max(AnyEnd)) AS EndNs,
+       argMinMerge(AppVersion) AS AppVersion,
+       argMinMerge(OsName) AS OsName,
+       argMinMerge(OsVersion) AS OsVersion,
+       argMinMerge(DeviceModel) AS DeviceModel,
+       argMinMerge(DeviceId) AS DeviceId
+FROM tracebridge_session_summary
 GROUP BY SessionId
 """
 
 
 def session_search_query(filters: SessionFilters) -> tuple[str, dict[str, Any]]:
-    """Rows ``SessionId, StartNs, EndNs, AppVersion, OsName, OsVersion, DeviceModel, DeviceId,
-    TraceIds`` of the sessions matching ``filters``, newest start first, at most ``limit``.
+    """Rows ``SessionId, StartNs, EndNs, AppVersion, OsName, OsVersion, DeviceModel, DeviceId`` of
+    the sessions matching ``filters``, newest start first, at most ``limit``.
 
     A session matches [since, until] when it overlaps it (start <= until and end >= since);
-    ``has_crash`` tests for a crash report of the session in ``otel_logs``.
+    ``has_crash`` tests for a crash recorded with the session's id (crashes the crash module only
+    infers for a session, from device and time, are not seen by this filter).
     """
     clauses: list[str] = []
     params: dict[str, Any] = {"limit": filters.limit}
@@ -75,9 +81,7 @@ def session_search_query(filters: SessionFilters) -> tuple[str, dict[str, Any]]:
         params["until"] = filters.until
     if filters.has_crash is not None:
         negate = "" if filters.has_crash else "NOT "
-        clauses.append(
-            f"SessionId {negate}IN (SELECT SessionId FROM otel_logs WHERE SessionId != '' AND {CRASH_PREDICATE})"
-        )
+        clauses.append(f"SessionId {negate}IN ({SESSIONS_WITH_CRASH})")
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     sql = f"""
 SELECT * FROM ({_SESSIONS})

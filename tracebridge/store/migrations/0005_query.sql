@@ -44,3 +44,64 @@ SELECT TraceId, SpanId, toUInt8(StatusCode = 'Error' OR HttpStatus >= 500) AS Is
            AS Doc,
        IngestTime
 FROM otel_traces;
+
+-- Session summaries for the session search: one row per session once merged (AggregatingMergeTree;
+-- readers GROUP BY SessionId), so a search reads one small row per session instead of grouping every
+-- span of the session index. Start/end come from client spans (device clock) when the session has
+-- any, else from all its spans; device and app facts are those of its earliest client span that has
+-- them (a non-client or empty value sorts last, so it is only taken when there is nothing else).
+CREATE TABLE IF NOT EXISTS tracebridge_session_summary
+(
+    SessionId String,
+    ClientStart SimpleAggregateFunction(min, Int64),
+    ClientEnd SimpleAggregateFunction(max, Int64),
+    AnyStart SimpleAggregateFunction(min, Int64),
+    AnyEnd SimpleAggregateFunction(max, Int64),
+    AppVersion AggregateFunction(argMin, String, Int64),
+    OsName AggregateFunction(argMin, String, Int64),
+    OsVersion AggregateFunction(argMin, String, Int64),
+    DeviceModel AggregateFunction(argMin, String, Int64),
+    DeviceId AggregateFunction(argMin, String, Int64)
+)
+ENGINE = AggregatingMergeTree
+ORDER BY SessionId;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_session_summary_mv TO tracebridge_session_summary AS
+SELECT SessionId,
+       min(if(Side = 'client', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS ClientStart,
+       max(if(Side = 'client', toUnixTimestamp64Nano(Timestamp) + toInt64(Duration), 0)) AS ClientEnd,
+       min(toUnixTimestamp64Nano(Timestamp)) AS AnyStart,
+       max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) AS AnyEnd,
+       argMinState(if(Side = 'client' AND AppVersion != '', toString(AppVersion), ''),
+                   if(Side = 'client' AND AppVersion != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS AppVersion,
+       argMinState(if(Side = 'client' AND OsName != '', toString(OsName), ''),
+                   if(Side = 'client' AND OsName != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS OsName,
+       argMinState(if(Side = 'client' AND OsVersion != '', toString(OsVersion), ''),
+                   if(Side = 'client' AND OsVersion != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS OsVersion,
+       argMinState(if(Side = 'client' AND DeviceModel != '', toString(DeviceModel), ''),
+                   if(Side = 'client' AND DeviceModel != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceModel,
+       argMinState(if(Side = 'client' AND DeviceId != '', DeviceId, ''),
+                   if(Side = 'client' AND DeviceId != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceId
+FROM otel_traces
+WHERE SessionId != ''
+GROUP BY SessionId;
+
+INSERT INTO tracebridge_session_summary
+SELECT SessionId,
+       min(if(Side = 'client', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS ClientStart,
+       max(if(Side = 'client', toUnixTimestamp64Nano(Timestamp) + toInt64(Duration), 0)) AS ClientEnd,
+       min(toUnixTimestamp64Nano(Timestamp)) AS AnyStart,
+       max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) AS AnyEnd,
+       argMinState(if(Side = 'client' AND AppVersion != '', toString(AppVersion), ''),
+                   if(Side = 'client' AND AppVersion != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS AppVersion,
+       argMinState(if(Side = 'client' AND OsName != '', toString(OsName), ''),
+                   if(Side = 'client' AND OsName != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS OsName,
+       argMinState(if(Side = 'client' AND OsVersion != '', toString(OsVersion), ''),
+                   if(Side = 'client' AND OsVersion != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS OsVersion,
+       argMinState(if(Side = 'client' AND DeviceModel != '', toString(DeviceModel), ''),
+                   if(Side = 'client' AND DeviceModel != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceModel,
+       argMinState(if(Side = 'client' AND DeviceId != '', DeviceId, ''),
+                   if(Side = 'client' AND DeviceId != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceId
+FROM otel_traces
+WHERE SessionId != ''
+GROUP BY SessionId;
