@@ -23,9 +23,22 @@ GAP = "#ff7f0e"
 CRASH = "#9467bd"
 RETIREMENT_SHARE = 0.005  # a version below 0.5% of weekly active sessions can be retired
 PERCENTILES = ("p50", "p95", "p99")
+# A small white template: plotly's built-in ones are large and copied into every figure.
+_AXIS = {"gridcolor": "#ebf0f8", "zerolinecolor": "#ebf0f8", "linecolor": "#d1d9e0", "automargin": True}
+TEMPLATE = go.layout.Template(
+    layout={
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "colorway": ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"],
+        "xaxis": _AXIS,
+        "yaxis": _AXIS,
+        "hovermode": "closest",
+        "title": {"x": 0.01, "xanchor": "left", "font": {"size": 15}},
+    }
+)
 LAYOUT: dict[str, Any] = {
-    "template": "plotly_white",
-    "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+    "template": TEMPLATE,
+    "margin": {"l": 60, "r": 20, "t": 64, "b": 40},
     "legend": {"orientation": "h", "y": -0.15},
     "font": {"family": "system-ui, DejaVu Sans, sans-serif", "size": 12},
 }

@@ -74,6 +74,7 @@ def browser() -> Iterator[Any]:
 def open_page(instance: Any, origin: str, headers: dict[str, str] | None = None) -> Iterator[Watched]:
     """A fresh page whose requests to anything but ``origin`` are refused and recorded."""
     context = instance.new_context(viewport={"width": 1400, "height": 1000}, extra_http_headers=headers or {})
+    context.set_default_timeout(60_000)  # a shared 2-core CI box can be slow; a hang still fails
     page = context.new_page()
     watched = Watched(page)
     page.on("console", lambda msg: watched.console_errors.append(msg.text) if msg.type == "error" else None)
@@ -95,7 +96,7 @@ def open_page(instance: Any, origin: str, headers: dict[str, str] | None = None)
 
 
 def wait_for_charts(page: Any) -> None:
-    page.wait_for_function("document.body.getAttribute('data-charts-ready') === '1'", timeout=30_000)
+    page.wait_for_function("document.body.getAttribute('data-charts-ready') === '1'", timeout=60_000)
 
 
 def figure(page: Any, chart_id: str) -> dict[str, Any]:
