@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -187,3 +187,12 @@ def test_cli_export_reports_an_unreachable_server(tmp_path: Path) -> None:
     )
     assert result.returncode == 1 and "cannot reach" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_pages_of_an_empty_store(server_factory: Callable[..., LiveServer]) -> None:
+    empty = server_factory()
+    for path in ("/", "/dashboards/latency", "/dashboards/versions", "/dashboards/crashes"):
+        answer = httpx.get(empty.api + path, timeout=60)
+        assert answer.status_code == 200, (path, answer.text[:500])
+    assert "no client activity stored yet" in httpx.get(empty.api + "/dashboards/versions").text
+    assert "0 paired requests" in httpx.get(empty.api + "/dashboards/latency").text
