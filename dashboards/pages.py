@@ -120,7 +120,7 @@ def trace(trace_id: str, reader: ReaderDep) -> HTMLResponse:
     return _guarded(build)
 
 
-@pages.get("/sessions/{session_id}", response_class=HTMLResponse)
+@pages.get("/sessions/{session_id:path}", response_class=HTMLResponse)
 def session(session_id: str, reader: ReaderDep) -> HTMLResponse:
     def build() -> str:
         sid = parse_session_id(session_id)

@@ -66,7 +66,12 @@ def test_export_with_token(locked: LiveServer, tmp_path: Path) -> None:
 
 
 def test_unknown_ids_are_404_pages(loaded: LiveServer) -> None:
-    for path in ("/traces/" + "ab" * 16, "/sessions/no-such-session", "/search?q=no-such-thing"):
+    for path in (
+        "/traces/" + "ab" * 16,
+        "/sessions/no-such-session",
+        "/sessions/with%2Fslash%20and%20space",
+        "/search?q=no-such-thing",
+    ):
         answer = get(loaded, path)
         assert answer.status_code == 404, path
         assert answer.headers["content-type"].startswith("text/html") and "Not found" in answer.text
