@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import polars as pl
 
@@ -40,7 +41,9 @@ def _crash_table(crashes: Sequence[Mapping[str, Any]], css_id: str) -> Markup:
             link(trace_href(str(c["trace_id"])), str(c["trace_id"])[:16] + "…", "mono")
             if c.get("trace_id")
             else "",
-            Markup(f'<span class="mono">{esc(c.get("crash_id") or "")}</span>'),
+            link("/api/v1/crashes/" + quote(str(c["crash_id"]), safe=""), c["crash_id"], "mono")
+            if c.get("crash_id")
+            else "",
         )
         for c in crashes
     ]

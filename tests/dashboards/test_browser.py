@@ -116,6 +116,8 @@ def test_trace_waterfall_is_skew_corrected(chromium: Any, loaded: LiveServer, fl
         crash = series(fig, "crash")[0]
         assert crash["x"] == [950]  # crashed 950 ms after the request started
         assert "IllegalStateException" in page.locator("#crashes").inner_text()
+        crash_link = page.locator("#crashes a.mono").last.get_attribute("href")
+        assert crash_link and loaded.get(crash_link).json()["exception_type"] == fleet.crash_type
         shoot(page, "trace-crash")
         page.click(".facts a")
         page.wait_for_url(f"**/sessions/{fleet.android_session}")
