@@ -26,7 +26,6 @@ from tracebridge.query.latency import group_column, latency_over_time_query, lat
 from tracebridge.query.pairing import pair_requests
 from tracebridge.query.sessions import (
     SELECT_SESSION_TRACE_IDS,
-    SELECT_TRACE_IDS_OF_SESSIONS,
     session_search_query,
 )
 from tracebridge.query.skew import adjusted_starts
@@ -34,19 +33,6 @@ from tracebridge.query.spans import full_trace_spans, lean_spans_of_traces
 from tracebridge.query.views import span_json
 from tracebridge.store.reader import StoreReader
 from tracebridge.store.rows import StoredSpan
-
-SELECT_SPAN_STATS = """
-SELECT TraceId, count() AS SpanCount, max(IsError) AS HasError
-FROM
-(
-    SELECT TraceId, SpanId, argMax(IsError, IngestTime) AS IsError
-    FROM tracebridge_trace_index
-    WHERE TraceId IN {trace_ids:Array(String)}
-    GROUP BY TraceId, SpanId
-)
-GROUP BY TraceId
-"""
-
 
 # ---------------------------------------------------------------- crashes (owned by the crash engineer)
 
@@ -223,28 +209,16 @@ def search_sessions(reader: StoreReader, filters: SessionFilters | Mapping[str, 
     """GET /api/v1/sessions: sessions matching the filters, newest start first.
 
     ``filters`` is a ``SessionFilters`` or raw query parameters (validated here: unknown names and
-    bad values raise a 400 naming them). ``span_count`` and ``has_error`` count every span of the
-    session's traces, backend ones included.
+    bad values raise a 400 naming them). ``trace_count``, ``span_count`` and ``has_error``
+    cover the spans that carry the session id (client spans, and backend spans that got it through
+    baggage); the session document counts every span of its traces.
     """
     parsed = filters if isinstance(filters, SessionFilters) else parse_session_filters(filters)
     sql, params = session_search_query(parsed)
     rows = reader.rows(sql, params)
-    session_ids = [r["SessionId"] for r in rows]
-    traces_of: dict[str, list[str]] = {}
-    if session_ids:
-        for r in reader.rows(SELECT_TRACE_IDS_OF_SESSIONS, {"session_ids": session_ids}):
-            traces_of[r["SessionId"]] = list(r["TraceIds"])
-    trace_ids = sorted({tid for tids in traces_of.values() for tid in tids})
-    stats = (
-        {r["TraceId"]: r for r in reader.rows(SELECT_SPAN_STATS, {"trace_ids": trace_ids})}
-        if trace_ids
-        else {}
-    )
-    crashes = _crash_counts(reader, session_ids)
+    crashes = _crash_counts(reader, [r["SessionId"] for r in rows])
     out = []
     for row in rows:
-        session_traces = traces_of.get(row["SessionId"], [])
-        trace_stats = [stats[t] for t in session_traces if t in stats]
         crash_count = crashes.get(row["SessionId"], 0)
         if parsed.has_crash is False and crash_count:
             continue  # a crash the crash module inferred for this session (device and time)
@@ -258,9 +232,9 @@ def search_sessions(reader: StoreReader, filters: SessionFilters | Mapping[str, 
                 "os_version": row["OsVersion"] or None,
                 "device_model": row["DeviceModel"] or None,
                 "device_id": row["DeviceId"] or None,
-                "trace_count": len(session_traces),
-                "span_count": sum(int(t["SpanCount"]) for t in trace_stats),
-                "has_error": any(bool(t["HasError"]) for t in trace_stats),
+                "trace_count": int(row["TraceCount"]),
+                "span_count": int(row["SpanCount"]),
+                "has_error": bool(row["HasError"]),
                 "crash_count": crash_count,
             }
         )

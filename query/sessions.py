@@ -29,13 +29,6 @@ WHERE SessionId IN {session_ids:Array(String)}
 GROUP BY SessionId
 """
 
-SELECT_TRACE_IDS_OF_SESSIONS = """
-SELECT SessionId, groupUniqArray(TraceId) AS TraceIds
-FROM tracebridge_session_spans
-WHERE SessionId IN {session_ids:Array(String)}
-GROUP BY SessionId
-"""
-
 # One row per session from the summary table (migration 0005): client-span extent when there is
 # one, else the extent of all its spans; facts of its earliest client span having them.
 _SESSIONS = """
@@ -46,15 +39,19 @@ SELECT SessionId,
        argMinMerge(OsName) AS OsName,
        argMinMerge(OsVersion) AS OsVersion,
        argMinMerge(DeviceModel) AS DeviceModel,
-       argMinMerge(DeviceId) AS DeviceId
+       argMinMerge(DeviceId) AS DeviceId,
+       uniqExactMerge(Traces) AS TraceCount,
+       uniqExactMerge(Spans) AS SpanCount,
+       max(HasError) AS HasError
 FROM tracebridge_session_summary
 GROUP BY SessionId
 """
 
 
 def session_search_query(filters: SessionFilters) -> tuple[str, dict[str, Any]]:
-    """Rows ``SessionId, StartNs, EndNs, AppVersion, OsName, OsVersion, DeviceModel, DeviceId`` of
-    the sessions matching ``filters``, newest start first, at most ``limit``.
+    """Rows ``SessionId, StartNs, EndNs, AppVersion, OsName, OsVersion, DeviceModel, DeviceId,
+    TraceCount, SpanCount, HasError`` of the sessions matching ``filters``, newest start first, at
+    most ``limit``.
 
     A session matches [since, until] when it overlaps it (start <= until and end >= since);
     ``has_crash`` tests for a crash recorded with the session's id (crashes the crash module only

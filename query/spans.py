@@ -1,7 +1,8 @@
 """Span reads for the query service, shaped for speed (every query parameterized).
 
-- ``full_trace_spans``: every span of one trace with all its fields, from ``otel_traces`` (ordered
-  by TraceId). The wide nested Events/Links columns are read in a second query only when some
+- ``full_trace_spans``: every span of one trace with all the fields of a trace document, from
+  ``otel_traces`` (ordered by TraceId; the device-fact columns, which a trace document does not
+  show, are left empty). The wide nested Events/Links columns are read in a second query only when some
   span of the trace has events or links (most mobile and backend spans have none), which halves
   the columns read for a typical trace.
 - ``lean_spans_of_traces``: the spans of many traces (a session) from the narrow trace index
@@ -51,7 +52,16 @@ def _split_columns(columns: str) -> list[str]:
 
 _ALL = _split_columns(SPAN_COLUMNS)
 NESTED_COLUMNS = [c for c in _ALL if c.startswith(_NESTED_PREFIXES)]
-FLAT_COLUMNS = [c for c in _ALL if c not in NESTED_COLUMNS]
+# Device facts are not part of a trace document (they belong to the session): not read here.
+_UNREAD = {
+    "AppVersion": "",
+    "OsName": "",
+    "OsVersion": "",
+    "DeviceModel": "",
+    "DeviceId": "",
+    "NetworkType": "",
+}
+FLAT_COLUMNS = [c for c in _ALL if c not in NESTED_COLUMNS and c not in _UNREAD]
 _EMPTY_NESTED: dict[str, list[Any]] = {
     "EventTimes": [],
     "EventNames": [],
@@ -132,7 +142,9 @@ def full_trace_spans(reader: StoreReader, trace_id: str) -> list[StoredSpan]:
         if nested_ids
         else {}
     )
-    spans = [from_span_row({**_EMPTY_NESTED, **row, **nested.get(row["SpanId"], {})}) for row in rows]
+    spans = [
+        from_span_row({**_EMPTY_NESTED, **_UNREAD, **row, **nested.get(row["SpanId"], {})}) for row in rows
+    ]
     spans.sort(key=lambda s: (s.start_time_unix_nano, s.span_id))
     return spans
 

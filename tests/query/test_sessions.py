@@ -94,6 +94,7 @@ def sessions(server: LiveServer) -> dict[str, Any]:
     )
     send(server, trace_c.client)
     send(server, trace_c.backend)
+    send(server, trace_c.client)  # a retried export: counted once
     crash = log_record(
         BASE_TIME + 7201 * SECOND,
         event_name="device.crash",
@@ -180,9 +181,10 @@ def test_search_filters(server: LiveServer, sessions: dict[str, Any]) -> None:
     found = server.get("/api/v1/sessions", app_version=version).json()["sessions"]
     assert [s["session_id"] for s in found] == [sessions["c"], sessions["b"], sessions["a"]]  # newest first
     a = found[2]
-    assert (a["trace_count"], a["span_count"], a["has_error"], a["crash_count"]) == (4, 13, True, 0)
+    assert (a["trace_count"], a["span_count"], a["has_error"], a["crash_count"]) == (4, 7, True, 0)
     assert a["start_time_unix_nano"] == BASE_TIME
     assert found[0]["crash_count"] == 1 and found[0]["os_name"] == "iOS"
+    assert (found[0]["trace_count"], found[0]["span_count"]) == (1, 2)  # the re-sent spans count once
 
     def ids(**params: str) -> list[str]:
         response = server.get("/api/v1/sessions", app_version=version, **params)

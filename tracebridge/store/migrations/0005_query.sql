@@ -1,5 +1,6 @@
 -- Narrow trace index for session reconstruction and session search: one small row per span
--- (every span, client and backend), ordered by TraceId like otel_traces, with fine granules.
+-- (every span, client and backend), ordered by TraceId like otel_traces, with fine granules and
+-- small compression blocks (a lookup decompresses ~16 KiB per trace, not up to 1 MiB).
 -- Reading the spans of the ~100 traces of a session touches ~100 small ranges; the cost of a
 -- range grows with the number of columns read, so everything the session view needs is packed
 -- into one JSON array per span (Doc; field order in tracebridge/query/spans.py INDEX_FIELDS):
@@ -16,7 +17,7 @@ CREATE TABLE IF NOT EXISTS tracebridge_trace_index
 )
 ENGINE = ReplacingMergeTree(IngestTime)
 ORDER BY (TraceId, SpanId)
-SETTINGS index_granularity = 256;
+SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_block_size = 16384;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_trace_index_mv TO tracebridge_trace_index AS
 SELECT TraceId, SpanId, toUInt8(StatusCode = 'Error' OR HttpStatus >= 500) AS IsError,
@@ -50,6 +51,8 @@ FROM otel_traces;
 -- span of the session index. Start/end come from client spans (device clock) when the session has
 -- any, else from all its spans; device and app facts are those of its earliest client span that has
 -- them (a non-client or empty value sorts last, so it is only taken when there is nothing else).
+-- Counts are exact distinct counts (a re-sent span counts once) of the spans carrying the session
+-- id (client spans, and backend spans that got session.id through baggage) and of their traces.
 CREATE TABLE IF NOT EXISTS tracebridge_session_summary
 (
     SessionId String,
@@ -61,7 +64,10 @@ CREATE TABLE IF NOT EXISTS tracebridge_session_summary
     OsName AggregateFunction(argMin, String, Int64),
     OsVersion AggregateFunction(argMin, String, Int64),
     DeviceModel AggregateFunction(argMin, String, Int64),
-    DeviceId AggregateFunction(argMin, String, Int64)
+    DeviceId AggregateFunction(argMin, String, Int64),
+    Traces AggregateFunction(uniqExact, String),
+    Spans AggregateFunction(uniqExact, String, String),
+    HasError SimpleAggregateFunction(max, UInt8)
 )
 ENGINE = AggregatingMergeTree
 ORDER BY SessionId;
@@ -81,7 +87,10 @@ SELECT SessionId,
        argMinState(if(Side = 'client' AND DeviceModel != '', toString(DeviceModel), ''),
                    if(Side = 'client' AND DeviceModel != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceModel,
        argMinState(if(Side = 'client' AND DeviceId != '', DeviceId, ''),
-                   if(Side = 'client' AND DeviceId != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceId
+                   if(Side = 'client' AND DeviceId != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceId,
+       uniqExactState(TraceId) AS Traces,
+       uniqExactState(TraceId, SpanId) AS Spans,
+       max(toUInt8(StatusCode = 'Error' OR HttpStatus >= 500)) AS HasError
 FROM otel_traces
 WHERE SessionId != ''
 GROUP BY SessionId;
@@ -101,7 +110,10 @@ SELECT SessionId,
        argMinState(if(Side = 'client' AND DeviceModel != '', toString(DeviceModel), ''),
                    if(Side = 'client' AND DeviceModel != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceModel,
        argMinState(if(Side = 'client' AND DeviceId != '', DeviceId, ''),
-                   if(Side = 'client' AND DeviceId != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceId
+                   if(Side = 'client' AND DeviceId != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceId,
+       uniqExactState(TraceId) AS Traces,
+       uniqExactState(TraceId, SpanId) AS Spans,
+       max(toUInt8(StatusCode = 'Error' OR HttpStatus >= 500)) AS HasError
 FROM otel_traces
 WHERE SessionId != ''
 GROUP BY SessionId;
