@@ -46,9 +46,7 @@ def media_type(content_type: str | None) -> str:
         return PROTOBUF
     if base == JSON:
         return JSON
-    raise UnsupportedMediaType(
-        f"unsupported Content-Type {content_type!r}: use {PROTOBUF} or {JSON}"
-    )
+    raise UnsupportedMediaType(f"unsupported Content-Type {content_type!r}: use {PROTOBUF} or {JSON}")
 
 
 def gunzip_bounded(body: bytes, limit: int) -> bytes:
@@ -116,8 +114,12 @@ class SignalCodec:
 
 
 CODECS: dict[Signal, SignalCodec] = {
-    Signal.TRACES: SignalCodec(ExportTraceServiceRequest, ExportTraceServiceResponse, validate_traces, "rejected_spans"),
-    Signal.LOGS: SignalCodec(ExportLogsServiceRequest, ExportLogsServiceResponse, validate_logs, "rejected_log_records"),
+    Signal.TRACES: SignalCodec(
+        ExportTraceServiceRequest, ExportTraceServiceResponse, validate_traces, "rejected_spans"
+    ),
+    Signal.LOGS: SignalCodec(
+        ExportLogsServiceRequest, ExportLogsServiceResponse, validate_logs, "rejected_log_records"
+    ),
 }
 
 

@@ -34,18 +34,25 @@ def _metadata(context: grpc.ServicerContext, key: str) -> str | None:
     return None
 
 
-def _abort_with_status(context: grpc.ServicerContext, code: grpc.StatusCode, message: str, retry_after: int | None) -> None:
+def _abort_with_status(
+    context: grpc.ServicerContext, code: grpc.StatusCode, message: str, retry_after: int | None
+) -> None:
     if retry_after is not None:
         status = status_message(code.value[0], message, retry_after)
         context.abort_with_status(rpc_status.to_status(status))
     context.abort(code, message)
 
 
-def make_handler(signal: Signal, settings: Settings, pipeline: IngestPipeline) -> Callable[[bytes, grpc.ServicerContext], bytes]:
+def make_handler(
+    signal: Signal, settings: Settings, pipeline: IngestPipeline
+) -> Callable[[bytes, grpc.ServicerContext], bytes]:
     def export(request: bytes, context: grpc.ServicerContext) -> bytes:
         auth = check_bearer(_metadata(context, "authorization"), settings.ingest_key_set)
         if auth is AuthResult.MISSING:
-            context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing credentials: send authorization: Bearer <ingest key>")
+            context.abort(
+                grpc.StatusCode.UNAUTHENTICATED,
+                "missing credentials: send authorization: Bearer <ingest key>",
+            )
         if auth is AuthResult.WRONG:
             context.abort(grpc.StatusCode.PERMISSION_DENIED, "the ingest key is not valid")
         try:
@@ -61,7 +68,9 @@ def make_handler(signal: Signal, settings: Settings, pipeline: IngestPipeline) -
     return export
 
 
-def build_server(settings: Settings, pipeline: IngestPipeline, host: str, port: int) -> tuple[grpc.Server, int]:
+def build_server(
+    settings: Settings, pipeline: IngestPipeline, host: str, port: int
+) -> tuple[grpc.Server, int]:
     """A started-later gRPC server with both Export methods; returns it and the bound port."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="tracebridge-grpc"),

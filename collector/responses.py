@@ -73,7 +73,11 @@ def http_error(error: IngestError, encoding: str) -> tuple[int, bytes, str, dict
 
 def http_auth_error(result: AuthResult, encoding: str) -> tuple[int, bytes, str, dict[str, str]]:
     if result is AuthResult.MISSING:
-        status, code, message = 401, code_pb2.UNAUTHENTICATED, "missing credentials: send Authorization: Bearer <ingest key>"
+        status, code, message = (
+            401,
+            code_pb2.UNAUTHENTICATED,
+            "missing credentials: send Authorization: Bearer <ingest key>",
+        )
         headers = {"WWW-Authenticate": 'Bearer realm="tracebridge-ingest"'}
     else:
         status, code, message = 403, code_pb2.PERMISSION_DENIED, "the ingest key is not valid"

@@ -82,7 +82,9 @@ class IngestPipeline:
         self._durable_ready = threading.Condition(self._lock)
         self._stop_writer = False
         self._committer = threading.Thread(target=self._commit_loop, name="tracebridge-wal", daemon=True)
-        self._writer_thread = threading.Thread(target=self._write_loop, name="tracebridge-writer", daemon=True)
+        self._writer_thread = threading.Thread(
+            target=self._write_loop, name="tracebridge-writer", daemon=True
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -121,7 +123,9 @@ class IngestPipeline:
         """Hand a validated, serialized request to the pipeline. The future resolves once the
         payload is durable; it fails with Unavailable if it cannot be made durable."""
         if not self._accepting:
-            raise Unavailable("tracebridge is not accepting data right now (starting or stopping)", retry_after=2)
+            raise Unavailable(
+                "tracebridge is not accepting data right now (starting or stopping)", retry_after=2
+            )
         with self._lock:
             if self._queued_bytes + len(payload) > self.settings.queue_max_bytes and self._queued_bytes > 0:
                 self.counters.refused_overloaded += 1

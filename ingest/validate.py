@@ -63,7 +63,11 @@ def validate_traces(request: ExportTraceServiceRequest, original: bytes | None =
             bad: list[int] = []
             for index, span in enumerate(scope_spans.spans):
                 problem = span_problem(
-                    span.trace_id, span.span_id, span.parent_span_id, span.start_time_unix_nano, span.end_time_unix_nano
+                    span.trace_id,
+                    span.span_id,
+                    span.parent_span_id,
+                    span.start_time_unix_nano,
+                    span.end_time_unix_nano,
                 )
                 if problem is None:
                     accepted += 1

@@ -122,7 +122,12 @@ class WriteAheadLog:
                     return
                 magic, length, crc, code = HEADER.unpack(header)
                 payload = handle.read(length)
-                if magic != MAGIC or len(payload) < length or zlib.crc32(payload) != crc or code not in SIGNALS_BY_CODE:
+                if (
+                    magic != MAGIC
+                    or len(payload) < length
+                    or zlib.crc32(payload) != crc
+                    or code not in SIGNALS_BY_CODE
+                ):
                     return
                 offset += HEADER.size + length
                 yield WalRecord(SIGNALS_BY_CODE[code], payload, Position(number, offset))

@@ -35,8 +35,14 @@ class LiveServer:
     env: dict[str, str] = field(default_factory=dict)
     output: list[str] = field(default_factory=list)
 
-    def post(self, path: str, body: bytes, content_type: str = "application/x-protobuf", gzip_body: bool = False,
-             headers: dict[str, str] | None = None) -> httpx.Response:
+    def post(
+        self,
+        path: str,
+        body: bytes,
+        content_type: str = "application/x-protobuf",
+        gzip_body: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         all_headers = {"Content-Type": content_type, **(headers or {})}
         if gzip_body:
             body = gzip.compress(body)
@@ -68,13 +74,34 @@ class LiveServer:
                 self.kill()
 
 
-def start_server(data_dir: Path, env: dict[str, str] | None = None, extra_args: list[str] | None = None,
-                 timeout: float = 120.0) -> LiveServer:
+def start_server(
+    data_dir: Path,
+    env: dict[str, str] | None = None,
+    extra_args: list[str] | None = None,
+    timeout: float = 120.0,
+) -> LiveServer:
     """Start ``tracebridge serve`` on free ports and wait for its three port lines."""
     full_env = {**os.environ, **(env or {})}
-    command = [sys.executable, "-m", "tracebridge.cli", "serve", "--data-dir", str(data_dir), "--host", "127.0.0.1",
-               "--otlp-http-port", "0", "--otlp-grpc-port", "0", "--api-port", "0", *(extra_args or [])]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env)
+    command = [
+        sys.executable,
+        "-m",
+        "tracebridge.cli",
+        "serve",
+        "--data-dir",
+        str(data_dir),
+        "--host",
+        "127.0.0.1",
+        "--otlp-http-port",
+        "0",
+        "--otlp-grpc-port",
+        "0",
+        "--api-port",
+        "0",
+        *(extra_args or []),
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env
+    )
     found: dict[str, str] = {}
     output: list[str] = []
     deadline = time.monotonic() + timeout
@@ -88,7 +115,9 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None, extra_args: 
         match = _LINE.match(line.strip())
         if match:
             found[match.group(1)] = match.group(2)
-    server = LiveServer(process, data_dir, found["otlp-http"], found["otlp-grpc"], found["api"], env or {}, output)
+    server = LiveServer(
+        process, data_dir, found["otlp-http"], found["otlp-grpc"], found["api"], env or {}, output
+    )
     _drain(process)
     return server
 
@@ -117,8 +146,9 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     """Start servers private to one test (auth settings, restarts, kill -9)."""
     started: list[LiveServer] = []
 
-    def factory(env: dict[str, str] | None = None, data_dir: Path | None = None,
-                extra_args: list[str] | None = None) -> LiveServer:
+    def factory(
+        env: dict[str, str] | None = None, data_dir: Path | None = None, extra_args: list[str] | None = None
+    ) -> LiveServer:
         live = start_server(data_dir or tmp_path / f"server-{len(started)}", env, extra_args)
         started.append(live)
         return live

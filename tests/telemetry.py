@@ -66,8 +66,12 @@ def key_values(attributes: Mapping[str, Any]) -> list[KeyValue]:
 
 
 def android_resource(
-    app_version: str = "3.2.1", os_version: str = "14", model: str = "Pixel 7", device_id: str = "android-device-1",
-    session_id: str | None = None, **extra: Any,
+    app_version: str = "3.2.1",
+    os_version: str = "14",
+    model: str = "Pixel 7",
+    device_id: str = "android-device-1",
+    session_id: str | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
     """Resource attributes as opentelemetry-android sets them."""
     attrs: dict[str, Any] = {
@@ -94,8 +98,11 @@ def android_resource(
 
 
 def ios_resource(
-    app_version: str = "3.2.1 (412)", os_version: str = "18.4.0", model: str = "iPhone15,2",
-    device_id: str = "BEE3D3C8-D658-4E3F-813F-35EB083D1D2E", **extra: Any,
+    app_version: str = "3.2.1 (412)",
+    os_version: str = "18.4.0",
+    model: str = "iPhone15,2",
+    device_id: str = "BEE3D3C8-D658-4E3F-813F-35EB083D1D2E",
+    **extra: Any,
 ) -> dict[str, Any]:
     """Resource attributes as opentelemetry-swift sets them."""
     attrs: dict[str, Any] = {
@@ -131,14 +138,30 @@ def backend_resource(service: str = "orders", **extra: Any) -> dict[str, Any]:
 
 
 def span(
-    trace_id: bytes, span_id: bytes, name: str, start: int, end: int, *, parent: bytes = b"", kind: str = "internal",
-    attributes: Mapping[str, Any] | None = None, error: str | None = None, ok: bool = False,
+    trace_id: bytes,
+    span_id: bytes,
+    name: str,
+    start: int,
+    end: int,
+    *,
+    parent: bytes = b"",
+    kind: str = "internal",
+    attributes: Mapping[str, Any] | None = None,
+    error: str | None = None,
+    ok: bool = False,
     events: Sequence[tuple[str, int, Mapping[str, Any]]] = (),
-    links: Sequence[tuple[bytes, bytes, Mapping[str, Any]]] = (), trace_state: str = "",
+    links: Sequence[tuple[bytes, bytes, Mapping[str, Any]]] = (),
+    trace_state: str = "",
 ) -> Span:
     out = Span(
-        trace_id=trace_id, span_id=span_id, parent_span_id=parent, name=name, kind=KIND[kind],  # type: ignore[arg-type]
-        start_time_unix_nano=start, end_time_unix_nano=end, trace_state=trace_state,
+        trace_id=trace_id,
+        span_id=span_id,
+        parent_span_id=parent,
+        name=name,
+        kind=KIND[kind],  # type: ignore[arg-type]
+        start_time_unix_nano=start,
+        end_time_unix_nano=end,
+        trace_state=trace_state,
         attributes=key_values(attributes or {}),
     )
     if error is not None:
@@ -153,7 +176,8 @@ def span(
 
 
 def traces_request(
-    groups: Sequence[tuple[Mapping[str, Any], Sequence[Span]]], scope: str = "io.opentelemetry.okhttp-3.0",
+    groups: Sequence[tuple[Mapping[str, Any], Sequence[Span]]],
+    scope: str = "io.opentelemetry.okhttp-3.0",
     scope_version: str = "2.10.0",
 ) -> ExportTraceServiceRequest:
     """One ResourceSpans per (resource attributes, spans) group."""
@@ -169,12 +193,25 @@ def traces_request(
 
 
 def log_record(
-    time: int, *, event_name: str = "", body: Any = None, attributes: Mapping[str, Any] | None = None,
-    severity: int = 9, severity_text: str = "", trace_id: bytes = b"", span_id: bytes = b"", observed: int = 0,
+    time: int,
+    *,
+    event_name: str = "",
+    body: Any = None,
+    attributes: Mapping[str, Any] | None = None,
+    severity: int = 9,
+    severity_text: str = "",
+    trace_id: bytes = b"",
+    span_id: bytes = b"",
+    observed: int = 0,
 ) -> LogRecord:
     record = LogRecord(
-        time_unix_nano=time, observed_time_unix_nano=observed or time, severity_number=severity,  # type: ignore[arg-type]
-        severity_text=severity_text, event_name=event_name, trace_id=trace_id, span_id=span_id,
+        time_unix_nano=time,
+        observed_time_unix_nano=observed or time,
+        severity_number=severity,  # type: ignore[arg-type]
+        severity_text=severity_text,
+        event_name=event_name,
+        trace_id=trace_id,
+        span_id=span_id,
         attributes=key_values(attributes or {}),
     )
     if body is not None:
@@ -183,7 +220,8 @@ def log_record(
 
 
 def logs_request(
-    groups: Sequence[tuple[Mapping[str, Any], Sequence[LogRecord]]], scope: str = "io.opentelemetry.crash",
+    groups: Sequence[tuple[Mapping[str, Any], Sequence[LogRecord]]],
+    scope: str = "io.opentelemetry.crash",
 ) -> ExportLogsServiceRequest:
     request = ExportLogsServiceRequest()
     for resource_attrs, records in groups:
@@ -208,7 +246,12 @@ def to_otlp_json(message: Any, uppercase_ids: bool = False, ints_as_numbers: boo
 
                     hexed = base64.b64decode(value).hex()
                     out[key] = hexed.upper() if uppercase_ids else hexed
-                elif ints_as_numbers and isinstance(value, str) and value.isdigit() and key.endswith(("UnixNano", "intValue")):
+                elif (
+                    ints_as_numbers
+                    and isinstance(value, str)
+                    and value.isdigit()
+                    and key.endswith(("UnixNano", "intValue"))
+                ):
                     out[key] = int(value)
                 else:
                     out[key] = fix(value)

@@ -14,18 +14,30 @@ from tracebridge.settings import Settings
 
 def add_serve_flags(parser: argparse.ArgumentParser) -> None:
     """The serve flags; each defaults to its TRACEBRIDGE_* variable, then to the built-in default."""
-    parser.add_argument("--data-dir", type=Path, help="embedded store and write-ahead log (default ./tracebridge-data)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="embedded store and write-ahead log (default ./tracebridge-data)"
+    )
     parser.add_argument("--clickhouse-url", help="use a ClickHouse server, e.g. http://user:pass@host:8123")
     parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--otlp-http-port", type=int, help="OTLP/HTTP port (default 4318, 0 = any free port)")
     parser.add_argument("--otlp-grpc-port", type=int, help="OTLP/gRPC port (default 4317, 0 = any free port)")
-    parser.add_argument("--api-port", type=int, help="query API and pages port (default 8080, 0 = any free port)")
+    parser.add_argument(
+        "--api-port", type=int, help="query API and pages port (default 8080, 0 = any free port)"
+    )
     parser.add_argument("--retention-days", type=int, help="drop data N days after ingest (default 0 = keep)")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
-    for name in ("data_dir", "clickhouse_url", "host", "otlp_http_port", "otlp_grpc_port", "api_port", "retention_days"):
+    for name in (
+        "data_dir",
+        "clickhouse_url",
+        "host",
+        "otlp_http_port",
+        "otlp_grpc_port",
+        "api_port",
+        "retention_days",
+    ):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
@@ -77,13 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_flags(serve)
     serve.set_defaults(func=cmd_serve)
 
-    demo = sub.add_parser("demo", help="drive a simulated mobile fleet and an instrumented backend through tracebridge")
+    demo = sub.add_parser(
+        "demo", help="drive a simulated mobile fleet and an instrumented backend through tracebridge"
+    )
     add_serve_flags(demo)
     demo.add_argument("--sessions", type=int, default=60, help="mobile sessions to simulate (default 60)")
     demo.add_argument("--seed", type=int, default=7, help="random seed: the same seed gives the same fleet")
     demo.add_argument("--endpoint", help="OTLP/HTTP endpoint of a running tracebridge (default: start one)")
-    demo.add_argument("--api", help="query API of that running tracebridge (with --endpoint; default port 8080)")
-    demo.add_argument("--exit", action="store_true", help="exit after printing the summary instead of serving")
+    demo.add_argument(
+        "--api", help="query API of that running tracebridge (with --endpoint; default port 8080)"
+    )
+    demo.add_argument(
+        "--exit", action="store_true", help="exit after printing the summary instead of serving"
+    )
     demo.set_defaults(func=cmd_demo)
 
     trace = sub.add_parser("trace", help="draw one trace as a waterfall in the terminal")

@@ -50,7 +50,9 @@ def require_read_token(request: Request, settings: SettingsDep) -> None:
     result = check_bearer(request.headers.get("authorization"), settings.read_token_set)
     if result is AuthResult.MISSING:
         raise HTTPException(
-            401, "missing credentials: send Authorization: Bearer <read token>", {"WWW-Authenticate": "Bearer"}
+            401,
+            "missing credentials: send Authorization: Bearer <read token>",
+            {"WWW-Authenticate": "Bearer"},
         )
     if result is AuthResult.WRONG:
         raise HTTPException(403, "the read token is not valid")

@@ -54,7 +54,11 @@ class Bindings:
         return f"http://{_url_host(self.host)}:{self.api_port}"
 
     def lines(self) -> list[str]:
-        return [f"otlp-http: {self.otlp_http_url}", f"otlp-grpc: {self.otlp_grpc_address}", f"api: {self.api_url}"]
+        return [
+            f"otlp-http: {self.otlp_http_url}",
+            f"otlp-grpc: {self.otlp_grpc_address}",
+            f"api: {self.api_url}",
+        ]
 
 
 def _url_host(host: str) -> str:
@@ -86,7 +90,9 @@ def open_runtime(settings: Settings) -> Runtime:
     apply_retention(write_client, settings.retention_days)
     read_client = LockedClient(open_client(settings))
     wal = WriteAheadLog(settings.wal_dir, settings.wal_segment_bytes, fsync=settings.durability == "fsync")
-    schema_file = None if settings.clickhouse_url else write_schema_file(settings.data_dir.resolve() / "format_schemas")
+    schema_file = (
+        None if settings.clickhouse_url else write_schema_file(settings.data_dir.resolve() / "format_schemas")
+    )
     pipeline = IngestPipeline(settings, StoreWriter(write_client, schema_file), wal)
     replayed = pipeline.start()
     if replayed:

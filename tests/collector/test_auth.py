@@ -17,22 +17,36 @@ EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
 @pytest.fixture(scope="module")
 def locked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = start_server(tmp_path_factory.mktemp("auth"), env={
-        "TRACEBRIDGE_INGEST_KEYS": "ingest-one, ingest-two",
-        "TRACEBRIDGE_READ_TOKENS": "read-one",
-    })
+    live = start_server(
+        tmp_path_factory.mktemp("auth"),
+        env={
+            "TRACEBRIDGE_INGEST_KEYS": "ingest-one, ingest-two",
+            "TRACEBRIDGE_READ_TOKENS": "read-one",
+        },
+    )
     yield live
     live.stop()
 
 
 def body() -> tuple[bytes, str]:
     trace_id = os.urandom(16)
-    request = traces_request([(android_resource(), [span(trace_id, os.urandom(8), "x", BASE_TIME, BASE_TIME + 1)])])
+    request = traces_request(
+        [(android_resource(), [span(trace_id, os.urandom(8), "x", BASE_TIME, BASE_TIME + 1)])]
+    )
     return request.SerializeToString(), trace_id.hex()
 
 
-@pytest.mark.parametrize(("header", "status"), [(None, 401), ("Bearer nope", 403), ("Basic aW5nZXN0LW9uZQ==", 403),
-                                                ("Bearer", 401), ("Bearer ingest-two", 200), ("bearer ingest-one", 200)])
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        (None, 401),
+        ("Bearer nope", 403),
+        ("Basic aW5nZXN0LW9uZQ==", 403),
+        ("Bearer", 401),
+        ("Bearer ingest-two", 200),
+        ("bearer ingest-one", 200),
+    ],
+)
 def test_ingest_key_over_http(locked: LiveServer, header: str | None, status: int) -> None:
     payload, _ = body()
     headers = {"Authorization": header} if header else {}
@@ -43,8 +57,14 @@ def test_ingest_key_over_http(locked: LiveServer, header: str | None, status: in
     assert "ingest-one" not in response.text and "ingest-two" not in response.text
 
 
-@pytest.mark.parametrize(("token", "code"), [(None, grpc.StatusCode.UNAUTHENTICATED), ("nope", grpc.StatusCode.PERMISSION_DENIED),
-                                             ("ingest-one", grpc.StatusCode.OK)])
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [
+        (None, grpc.StatusCode.UNAUTHENTICATED),
+        ("nope", grpc.StatusCode.PERMISSION_DENIED),
+        ("ingest-one", grpc.StatusCode.OK),
+    ],
+)
 def test_ingest_key_over_grpc(locked: LiveServer, token: str | None, code: grpc.StatusCode) -> None:
     payload, _ = body()
     with grpc.insecure_channel(locked.otlp_grpc) as channel:
@@ -69,6 +89,10 @@ def test_read_token_on_api_and_pages(locked: LiveServer, header: str | None, sta
 
 def test_read_token_reads_data(locked: LiveServer) -> None:
     payload, trace_id = body()
-    assert locked.post("/v1/traces", payload, headers={"Authorization": "Bearer ingest-one"}).status_code == 200
+    assert (
+        locked.post("/v1/traces", payload, headers={"Authorization": "Bearer ingest-one"}).status_code == 200
+    )
     headers = {"Authorization": "Bearer read-one"}
-    locked.wait_for(lambda: httpx.get(f"{locked.api}/api/v1/traces/{trace_id}", headers=headers).status_code == 200)
+    locked.wait_for(
+        lambda: httpx.get(f"{locked.api}/api/v1/traces/{trace_id}", headers=headers).status_code == 200
+    )

@@ -12,9 +12,15 @@ from tracebridge.ingest.errors import MalformedRequest, PayloadTooLarge, Unsuppo
 from tracebridge.store.wire import Signal
 
 
-@pytest.mark.parametrize(("header", "expected"), [("application/x-protobuf", PROTOBUF),
-                                                  ("application/json; charset=utf-8", JSON),
-                                                  ("Application/JSON", JSON), ("application/protobuf", PROTOBUF)])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("application/x-protobuf", PROTOBUF),
+        ("application/json; charset=utf-8", JSON),
+        ("Application/JSON", JSON),
+        ("application/protobuf", PROTOBUF),
+    ],
+)
 def test_media_types(header: str, expected: str) -> None:
     assert media_type(header) == expected
 
@@ -37,10 +43,26 @@ def test_gunzip_bounded_stops_at_limit() -> None:
 
 
 def test_json_ids_any_case_and_ints_either_way() -> None:
-    body = {"resourceSpans": [{"scopeSpans": [{"spans": [
-        {"traceId": "5B8EFFF798038103D269B633813FC60C", "spanId": "eee19b7ec3c1b174", "name": "a",
-         "startTimeUnixNano": 5, "endTimeUnixNano": "6", "kind": 2},
-    ]}]}]}
+    body = {
+        "resourceSpans": [
+            {
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "traceId": "5B8EFFF798038103D269B633813FC60C",
+                                "spanId": "eee19b7ec3c1b174",
+                                "name": "a",
+                                "startTimeUnixNano": 5,
+                                "endTimeUnixNano": "6",
+                                "kind": 2,
+                            },
+                        ]
+                    }
+                ]
+            }
+        ]
+    }
     validated = decode(Signal.TRACES, json.dumps(body).encode(), JSON)
     assert (validated.accepted, validated.rejected) == (1, 0)
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -53,6 +75,8 @@ def test_json_ids_any_case_and_ints_either_way() -> None:
 def test_valid_protobuf_is_stored_as_sent() -> None:
     from tests.telemetry import BASE_TIME, android_resource, span, traces_request
 
-    request = traces_request([(android_resource(), [span(b"\x01" * 16, b"\x02" * 8, "s", BASE_TIME, BASE_TIME)])])
+    request = traces_request(
+        [(android_resource(), [span(b"\x01" * 16, b"\x02" * 8, "s", BASE_TIME, BASE_TIME)])]
+    )
     raw = request.SerializeToString()
     assert decode(Signal.TRACES, raw, PROTOBUF).payload is raw

@@ -28,7 +28,9 @@ def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
 
 def valid_body() -> tuple[bytes, str]:
     trace_id = os.urandom(16)
-    request = traces_request([(android_resource(), [span(trace_id, os.urandom(8), "ok", BASE_TIME, BASE_TIME + 10)])])
+    request = traces_request(
+        [(android_resource(), [span(trace_id, os.urandom(8), "ok", BASE_TIME, BASE_TIME + 10)])]
+    )
     return request.SerializeToString(), trace_id.hex()
 
 
@@ -49,7 +51,10 @@ def test_malformed_protobuf_is_400_with_message(small_server: LiveServer) -> Non
     assert_still_serving(small_server)
 
 
-@pytest.mark.parametrize("payload", [b"{not json", b"[]", b'{"resourceSpans": "x"}', b'{"resourceSpans": [{"scopeSpans": 5}]}', b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "payload",
+    [b"{not json", b"[]", b'{"resourceSpans": "x"}', b'{"resourceSpans": [{"scopeSpans": 5}]}', b"\xff\xfe"],
+)
 def test_malformed_json_is_400(small_server: LiveServer, payload: bytes) -> None:
     response = small_server.post("/v1/traces", payload, "application/json")
     assert response.status_code == 400
@@ -67,8 +72,11 @@ def test_chunked_body_over_limit_is_413(small_server: LiveServer) -> None:
         for _ in range(LIMIT // 65536 + 2):
             yield b"\x00" * 65536
 
-    response = httpx.post(small_server.otlp_http + "/v1/traces", content=chunks(),
-                          headers={"Content-Type": "application/x-protobuf"})
+    response = httpx.post(
+        small_server.otlp_http + "/v1/traces",
+        content=chunks(),
+        headers={"Content-Type": "application/x-protobuf"},
+    )
     assert response.status_code == 413
     assert_still_serving(small_server)
 
@@ -76,20 +84,28 @@ def test_chunked_body_over_limit_is_413(small_server: LiveServer) -> None:
 def test_gzip_bomb_is_413(small_server: LiveServer) -> None:
     bomb = gzip.compress(b"\x00" * (200 * 1024 * 1024), compresslevel=9)
     assert len(bomb) < LIMIT
-    response = httpx.post(small_server.otlp_http + "/v1/traces", content=bomb,
-                          headers={"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"})
+    response = httpx.post(
+        small_server.otlp_http + "/v1/traces",
+        content=bomb,
+        headers={"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"},
+    )
     assert response.status_code == 413
     assert_still_serving(small_server)
 
 
 def test_invalid_gzip_is_400(small_server: LiveServer) -> None:
-    response = httpx.post(small_server.otlp_http + "/v1/traces", content=b"not gzip at all",
-                          headers={"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"})
+    response = httpx.post(
+        small_server.otlp_http + "/v1/traces",
+        content=b"not gzip at all",
+        headers={"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"},
+    )
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize(("content_type", "encoding"), [("text/plain", None), ("application/xml", None),
-                                                         ("application/x-protobuf", "br")])
+@pytest.mark.parametrize(
+    ("content_type", "encoding"),
+    [("text/plain", None), ("application/xml", None), ("application/x-protobuf", "br")],
+)
 def test_unsupported_media_is_415(small_server: LiveServer, content_type: str, encoding: str | None) -> None:
     headers = {"Content-Type": content_type}
     if encoding:
@@ -116,11 +132,15 @@ def test_wrong_method_and_path(small_server: LiveServer) -> None:
 
 def test_full_queue_is_429_with_retry_after(server_factory: Callable[..., LiveServer]) -> None:
     """With the writer holding batches for 3 s and a 2 KB queue, the second request is refused."""
-    live = server_factory(env={"TRACEBRIDGE_QUEUE_MAX_BYTES": "2048", "TRACEBRIDGE_BATCH_MAX_WAIT_MS": "3000"})
+    live = server_factory(
+        env={"TRACEBRIDGE_QUEUE_MAX_BYTES": "2048", "TRACEBRIDGE_BATCH_MAX_WAIT_MS": "3000"}
+    )
     first, _ = valid_body()
     padding = json.dumps({"pad": "x" * 1500})
     trace_id = os.urandom(16)
-    big = traces_request([(android_resource(pad=padding), [span(trace_id, os.urandom(8), "big", BASE_TIME, BASE_TIME + 1)])])
+    big = traces_request(
+        [(android_resource(pad=padding), [span(trace_id, os.urandom(8), "big", BASE_TIME, BASE_TIME + 1)])]
+    )
     assert live.post("/v1/traces", big.SerializeToString()).status_code == 200
     response = live.post("/v1/traces", big.SerializeToString())
     assert response.status_code == 429

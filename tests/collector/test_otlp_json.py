@@ -46,18 +46,56 @@ def body(trace_id: str, span_id: str, start: Any, end: Any) -> dict[str, Any]:
                                     {"key": "ok", "value": {"boolValue": True}},
                                     {"key": "blob", "value": {"bytesValue": "AAH+/w=="}},
                                     {"key": "empty", "value": {}},
-                                    {"key": "list", "value": {"arrayValue": {"values": [
-                                        {"stringValue": "a"}, {"intValue": "7"}, {"doubleValue": 1.5},
-                                        {"boolValue": False}, {"doubleValue": 3.0},
-                                        {"arrayValue": {"values": [{"intValue": 1}, {"stringValue": "deep"}]}},
-                                    ]}}},
-                                    {"key": "map", "value": {"kvlistValue": {"values": [
-                                        {"key": "k", "value": {"stringValue": "v"}},
-                                        {"key": "n", "value": {"intValue": "3"}},
-                                        {"key": "nested", "value": {"kvlistValue": {"values": [
-                                            {"key": "inner", "value": {"boolValue": True}}]}}},
-                                    ]}}},
-                                    {"key": "session.id", "value": {"stringValue": "7FA44127-48BE-438D-913A-B233C315D4F7"}},
+                                    {
+                                        "key": "list",
+                                        "value": {
+                                            "arrayValue": {
+                                                "values": [
+                                                    {"stringValue": "a"},
+                                                    {"intValue": "7"},
+                                                    {"doubleValue": 1.5},
+                                                    {"boolValue": False},
+                                                    {"doubleValue": 3.0},
+                                                    {
+                                                        "arrayValue": {
+                                                            "values": [
+                                                                {"intValue": 1},
+                                                                {"stringValue": "deep"},
+                                                            ]
+                                                        }
+                                                    },
+                                                ]
+                                            }
+                                        },
+                                    },
+                                    {
+                                        "key": "map",
+                                        "value": {
+                                            "kvlistValue": {
+                                                "values": [
+                                                    {"key": "k", "value": {"stringValue": "v"}},
+                                                    {"key": "n", "value": {"intValue": "3"}},
+                                                    {
+                                                        "key": "nested",
+                                                        "value": {
+                                                            "kvlistValue": {
+                                                                "values": [
+                                                                    {
+                                                                        "key": "inner",
+                                                                        "value": {"boolValue": True},
+                                                                    }
+                                                                ]
+                                                            }
+                                                        },
+                                                    },
+                                                ]
+                                            }
+                                        },
+                                    },
+                                    {
+                                        "key": "session.id",
+                                        "value": {"stringValue": "7FA44127-48BE-438D-913A-B233C315D4F7"},
+                                    },
                                 ],
                                 "status": {"code": 2, "message": "boom"},
                                 "unknownSpanField": "ignored",
@@ -82,8 +120,13 @@ def fetch(server: LiveServer, trace_id: str) -> dict[str, Any]:
 
 def test_every_anyvalue_kind_reads_back_typed(server: LiveServer) -> None:
     trace_id, span_id = new_ids()
-    response = server.post("/v1/traces", json.dumps(body(trace_id.upper(), span_id.upper(), "1756505799262493184",
-                                                        1756505799822271744)).encode(), "application/json")
+    response = server.post(
+        "/v1/traces",
+        json.dumps(
+            body(trace_id.upper(), span_id.upper(), "1756505799262493184", 1756505799822271744)
+        ).encode(),
+        "application/json",
+    )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
     assert response.json() == {}
@@ -110,14 +153,17 @@ def test_every_anyvalue_kind_reads_back_typed(server: LiveServer) -> None:
 def test_chunked_json_body_is_read_whole(server: LiveServer) -> None:
     """The OpenTelemetry JS exporters send every OTLP/HTTP body with Transfer-Encoding: chunked."""
     trace_id, span_id = new_ids()
-    payload = json.dumps(body(trace_id, span_id, 1_700_000_000_000_000_000, 1_700_000_000_500_000_000)).encode()
+    payload = json.dumps(
+        body(trace_id, span_id, 1_700_000_000_000_000_000, 1_700_000_000_500_000_000)
+    ).encode()
 
     def chunks() -> Iterator[bytes]:
         for i in range(0, len(payload), 100):
             yield payload[i : i + 100]
 
-    response = httpx.post(server.otlp_http + "/v1/traces", content=chunks(),
-                          headers={"Content-Type": "application/json"})
+    response = httpx.post(
+        server.otlp_http + "/v1/traces", content=chunks(), headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 200
     assert fetch(server, trace_id)["spans"][0]["duration_ns"] == 500_000_000
 
@@ -161,11 +207,29 @@ def test_protobuf_partial_success_in_protobuf(server: LiveServer) -> None:
 
 def test_logs_json_accepted(server: LiveServer) -> None:
     trace_id, span_id = new_ids()
-    document = {"resourceLogs": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "svc"}}]},
-                "scopeLogs": [{"scope": {"name": "x"}, "logRecords": [
-                    {"timeUnixNano": "1544712660300000000", "severityNumber": 17, "traceId": trace_id.upper(),
-                     "spanId": span_id, "eventName": "app.crash", "body": {"stringValue": "crash"}},
-                    {"timeUnixNano": 1544712660300000000, "traceId": "1234"}]}]}]}
+    document = {
+        "resourceLogs": [
+            {
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "svc"}}]},
+                "scopeLogs": [
+                    {
+                        "scope": {"name": "x"},
+                        "logRecords": [
+                            {
+                                "timeUnixNano": "1544712660300000000",
+                                "severityNumber": 17,
+                                "traceId": trace_id.upper(),
+                                "spanId": span_id,
+                                "eventName": "app.crash",
+                                "body": {"stringValue": "crash"},
+                            },
+                            {"timeUnixNano": 1544712660300000000, "traceId": "1234"},
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
     response = server.post("/v1/logs", json.dumps(document).encode(), "application/json")
     assert response.status_code == 200
     assert int(response.json()["partialSuccess"]["rejectedLogRecords"]) == 1

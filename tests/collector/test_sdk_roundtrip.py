@@ -63,12 +63,20 @@ def emit(exporter: Any) -> list[ReadableSpan]:
     recorder = Recorder(exporter)
     provider.add_span_processor(recorder)
     tracer = provider.get_tracer("io.opentelemetry.okhttp-3.0", "2.10.0")
-    other = SpanContext(trace_id=0x0AF7651916CD43DD8448EB211C80319C, span_id=0xB7AD6B7169203331, is_remote=True,
-                        trace_flags=TraceFlags(1))
+    other = SpanContext(
+        trace_id=0x0AF7651916CD43DD8448EB211C80319C,
+        span_id=0xB7AD6B7169203331,
+        is_remote=True,
+        trace_flags=TraceFlags(1),
+    )
     with tracer.start_as_current_span("app start", kind=SpanKind.INTERNAL) as root:
         root.set_attribute("screen.name", "Home")
-        with tracer.start_as_current_span("GET /orders/{id}", kind=SpanKind.CLIENT, attributes=ATTRIBUTES,
-                                          links=[Link(other, {"link.reason": "retry-of", "link.n": 2})]) as client:
+        with tracer.start_as_current_span(
+            "GET /orders/{id}",
+            kind=SpanKind.CLIENT,
+            attributes=ATTRIBUTES,
+            links=[Link(other, {"link.reason": "retry-of", "link.n": 2})],
+        ) as client:
             client.add_event("dns.done", {"dns.ms": 12, "dns.cached": True, "dns.server": "8.8.8.8"})
             client.add_event("response.headers")
             client.set_status(Status(StatusCode.ERROR, "HTTP 503"))
@@ -109,7 +117,10 @@ def assert_round_trip(server: LiveServer, sent: list[ReadableSpan]) -> None:
         assert got["start_time_unix_nano"] == span.start_time
         assert got["end_time_unix_nano"] == span.end_time
         assert got["duration_ns"] == span.end_time - span.start_time
-        assert got["status_code"] == {"UNSET": "unset", "OK": "ok", "ERROR": "error"}[span.status.status_code.name]
+        assert (
+            got["status_code"]
+            == {"UNSET": "unset", "OK": "ok", "ERROR": "error"}[span.status.status_code.name]
+        )
         assert got["status_message"] == (span.status.description or "")
         assert got["attributes"] == {k: expected_value(v) for k, v in (span.attributes or {}).items()}
         for key, value in RESOURCE.items():

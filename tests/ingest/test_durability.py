@@ -14,11 +14,30 @@ HOLD = {"TRACEBRIDGE_BATCH_MAX_WAIT_MS": "600000", "TRACEBRIDGE_BATCH_MAX_ITEMS"
 def export_body(spans_per_trace: int = 3) -> tuple[bytes, str, int]:
     trace_id = os.urandom(16)
     root = os.urandom(8)
-    client = span(trace_id, root, "GET /orders/{id}", BASE_TIME, BASE_TIME + 300 * MS, kind="client",
-                  attributes={"http.request.method": "GET", "url.full": "https://api.example.com/orders/7"})
-    servers = [span(trace_id, os.urandom(8), f"step {i}", BASE_TIME + (i + 1) * MS, BASE_TIME + (i + 2) * MS,
-                    parent=root, kind="server") for i in range(spans_per_trace - 1)]
-    request = traces_request([(android_resource(session_id="s-durable"), [client]), (backend_resource(), servers)])
+    client = span(
+        trace_id,
+        root,
+        "GET /orders/{id}",
+        BASE_TIME,
+        BASE_TIME + 300 * MS,
+        kind="client",
+        attributes={"http.request.method": "GET", "url.full": "https://api.example.com/orders/7"},
+    )
+    servers = [
+        span(
+            trace_id,
+            os.urandom(8),
+            f"step {i}",
+            BASE_TIME + (i + 1) * MS,
+            BASE_TIME + (i + 2) * MS,
+            parent=root,
+            kind="server",
+        )
+        for i in range(spans_per_trace - 1)
+    ]
+    request = traces_request(
+        [(android_resource(session_id="s-durable"), [client]), (backend_resource(), servers)]
+    )
     return request.SerializeToString(), trace_id.hex(), spans_per_trace
 
 
@@ -40,7 +59,9 @@ def test_same_export_three_times_shows_once(server: LiveServer) -> None:
     assert span_count(server, trace_id) == count
 
 
-def test_kill_9_after_ack_loses_nothing_and_replays_once(server_factory: Callable[..., LiveServer], tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_kill_9_after_ack_loses_nothing_and_replays_once(
+    server_factory: Callable[..., LiveServer], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     data_dir = tmp_path / "durable"
     live = server_factory(env=HOLD, data_dir=data_dir)
     sent = []
