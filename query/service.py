@@ -25,6 +25,7 @@ from tracebridge.query.gaps import gap_entries, is_error
 from tracebridge.query.latency import group_column, latency_over_time_query, latency_query
 from tracebridge.query.pairing import pair_requests
 from tracebridge.query.sessions import (
+    SELECT_SESSION_COUNTS,
     SELECT_SESSION_TRACE_IDS,
     session_search_query,
 )
@@ -216,9 +217,16 @@ def search_sessions(reader: StoreReader, filters: SessionFilters | Mapping[str, 
     parsed = filters if isinstance(filters, SessionFilters) else parse_session_filters(filters)
     sql, params = session_search_query(parsed)
     rows = reader.rows(sql, params)
-    crashes = _crash_counts(reader, [r["SessionId"] for r in rows])
+    session_ids = [r["SessionId"] for r in rows]
+    counts = (
+        {r["SessionId"]: r for r in reader.rows(SELECT_SESSION_COUNTS, {"session_ids": session_ids})}
+        if session_ids
+        else {}
+    )
+    crashes = _crash_counts(reader, session_ids)
     out = []
     for row in rows:
+        count = counts.get(row["SessionId"], {"TraceCount": 0, "SpanCount": 0, "HasError": 0})
         crash_count = crashes.get(row["SessionId"], 0)
         if parsed.has_crash is False and crash_count:
             continue  # a crash the crash module inferred for this session (device and time)
@@ -232,9 +240,9 @@ def search_sessions(reader: StoreReader, filters: SessionFilters | Mapping[str, 
                 "os_version": row["OsVersion"] or None,
                 "device_model": row["DeviceModel"] or None,
                 "device_id": row["DeviceId"] or None,
-                "trace_count": int(row["TraceCount"]),
-                "span_count": int(row["SpanCount"]),
-                "has_error": bool(row["HasError"]),
+                "trace_count": int(count["TraceCount"]),
+                "span_count": int(count["SpanCount"]),
+                "has_error": bool(count["HasError"]),
                 "crash_count": crash_count,
             }
         )

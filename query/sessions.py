@@ -39,19 +39,26 @@ SELECT SessionId,
        argMinMerge(OsName) AS OsName,
        argMinMerge(OsVersion) AS OsVersion,
        argMinMerge(DeviceModel) AS DeviceModel,
-       argMinMerge(DeviceId) AS DeviceId,
-       uniqExactMerge(Traces) AS TraceCount,
-       uniqExactMerge(Spans) AS SpanCount,
-       max(HasError) AS HasError
+       argMinMerge(DeviceId) AS DeviceId
 FROM tracebridge_session_summary
+GROUP BY SessionId
+"""
+
+# Counts of the sessions a search returns, from the session index (a range per session): exact
+# distinct counts, so a re-sent span counts once.
+SELECT_SESSION_COUNTS = """
+SELECT SessionId, uniqExact(TraceId) AS TraceCount, uniqExact(TraceId, SpanId) AS SpanCount,
+       max(StatusCode = 'Error' OR HttpStatus >= 500) AS HasError
+FROM tracebridge_session_spans
+WHERE SessionId IN {session_ids:Array(String)}
 GROUP BY SessionId
 """
 
 
 def session_search_query(filters: SessionFilters) -> tuple[str, dict[str, Any]]:
-    """Rows ``SessionId, StartNs, EndNs, AppVersion, OsName, OsVersion, DeviceModel, DeviceId,
-    TraceCount, SpanCount, HasError`` of the sessions matching ``filters``, newest start first, at
-    most ``limit``.
+    """Rows ``SessionId, StartNs, EndNs, AppVersion, OsName, OsVersion, DeviceModel, DeviceId`` of
+    the sessions matching ``filters``, newest start first, at most ``limit`` (their counts:
+    ``SELECT_SESSION_COUNTS``).
 
     A session matches [since, until] when it overlaps it (start <= until and end >= since);
     ``has_crash`` tests for a crash recorded with the session's id (crashes the crash module only

@@ -51,8 +51,6 @@ FROM otel_traces;
 -- span of the session index. Start/end come from client spans (device clock) when the session has
 -- any, else from all its spans; device and app facts are those of its earliest client span that has
 -- them (a non-client or empty value sorts last, so it is only taken when there is nothing else).
--- Counts are exact distinct counts (a re-sent span counts once) of the spans carrying the session
--- id (client spans, and backend spans that got session.id through baggage) and of their traces.
 CREATE TABLE IF NOT EXISTS tracebridge_session_summary
 (
     SessionId String,
@@ -64,10 +62,7 @@ CREATE TABLE IF NOT EXISTS tracebridge_session_summary
     OsName AggregateFunction(argMin, String, Int64),
     OsVersion AggregateFunction(argMin, String, Int64),
     DeviceModel AggregateFunction(argMin, String, Int64),
-    DeviceId AggregateFunction(argMin, String, Int64),
-    Traces AggregateFunction(uniqExact, String),
-    Spans AggregateFunction(uniqExact, String, String),
-    HasError SimpleAggregateFunction(max, UInt8)
+    DeviceId AggregateFunction(argMin, String, Int64)
 )
 ENGINE = AggregatingMergeTree
 ORDER BY SessionId;
@@ -87,10 +82,7 @@ SELECT SessionId,
        argMinState(if(Side = 'client' AND DeviceModel != '', toString(DeviceModel), ''),
                    if(Side = 'client' AND DeviceModel != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceModel,
        argMinState(if(Side = 'client' AND DeviceId != '', DeviceId, ''),
-                   if(Side = 'client' AND DeviceId != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceId,
-       uniqExactState(TraceId) AS Traces,
-       uniqExactState(TraceId, SpanId) AS Spans,
-       max(toUInt8(StatusCode = 'Error' OR HttpStatus >= 500)) AS HasError
+                   if(Side = 'client' AND DeviceId != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceId
 FROM otel_traces
 WHERE SessionId != ''
 GROUP BY SessionId;
@@ -110,10 +102,7 @@ SELECT SessionId,
        argMinState(if(Side = 'client' AND DeviceModel != '', toString(DeviceModel), ''),
                    if(Side = 'client' AND DeviceModel != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceModel,
        argMinState(if(Side = 'client' AND DeviceId != '', DeviceId, ''),
-                   if(Side = 'client' AND DeviceId != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceId,
-       uniqExactState(TraceId) AS Traces,
-       uniqExactState(TraceId, SpanId) AS Spans,
-       max(toUInt8(StatusCode = 'Error' OR HttpStatus >= 500)) AS HasError
+                   if(Side = 'client' AND DeviceId != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceId
 FROM otel_traces
 WHERE SessionId != ''
 GROUP BY SessionId;
