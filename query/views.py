@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
+
+from fastapi.responses import Response
 
 from tracebridge.store.rows import StoredSpan
 
@@ -43,3 +47,25 @@ def span_json(span: StoredSpan, adjusted_start: int | None = None) -> dict[str, 
             for link in span.links
         ],
     }
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with non-finite floats as the strings OTLP/JSON uses for them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def json_response(document: Any, status_code: int = 200) -> Response:
+    """The document as strict JSON, without FastAPI's per-field re-encoding (documents are
+    JSON-ready). A double attribute that is NaN or infinite becomes "NaN"/"Infinity"/"-Infinity",
+    as in OTLP/JSON, instead of failing the whole answer."""
+    try:
+        body = json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        body = json.dumps(_finite(document), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Response(body.encode("utf-8"), status_code=status_code, media_type="application/json")

@@ -4,26 +4,27 @@ service, with time and attribute filters (400 naming an unknown parameter or val
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from tracebridge.query.filters import LATENCY_FILTER_NAMES, parse_group_by, parse_limit, reject_unknown
 from tracebridge.query.service import MAX_BUCKET_SECONDS, latency_over_time, latency_rows
+from tracebridge.query.views import json_response
 from tracebridge.runtime import ReaderDep, require_read_token
 
 router = APIRouter(prefix="/api/v1", tags=["latency"], dependencies=[Depends(require_read_token)])
 
 
 @router.get("/latency")
-def get_latency(request: Request, reader: ReaderDep) -> JSONResponse:
+def get_latency(request: Request, reader: ReaderDep) -> Response:
     reject_unknown(request, (*LATENCY_FILTER_NAMES, "group_by"))
     params = dict(request.query_params)
-    return JSONResponse(latency_rows(reader, parse_group_by(params), params))
+    return json_response(latency_rows(reader, parse_group_by(params), params))
 
 
 @router.get("/latency/over-time")
-def get_latency_over_time(request: Request, reader: ReaderDep) -> JSONResponse:
+def get_latency_over_time(request: Request, reader: ReaderDep) -> Response:
     """Percentiles per route and time bucket of the client start (``bucket_seconds``, default 300)."""
     reject_unknown(request, (*LATENCY_FILTER_NAMES, "bucket_seconds"))
     params = dict(request.query_params)
     bucket = parse_limit(params.pop("bucket_seconds", None), 300, MAX_BUCKET_SECONDS, "bucket_seconds")
-    return JSONResponse({"bucket_seconds": bucket, "rows": latency_over_time(reader, bucket, params)})
+    return json_response({"bucket_seconds": bucket, "rows": latency_over_time(reader, bucket, params)})

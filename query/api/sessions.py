@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from tracebridge.query.filters import SESSION_FILTER_NAMES, reject_unknown
 from tracebridge.query.service import search_sessions, session_document
+from tracebridge.query.views import json_response
 from tracebridge.runtime import ReaderDep, require_read_token
 
 router = APIRouter(prefix="/api/v1", tags=["sessions"], dependencies=[Depends(require_read_token)])
@@ -14,14 +15,14 @@ MAX_SESSION_ID = 1000
 
 
 @router.get("/sessions")
-def get_sessions(request: Request, reader: ReaderDep) -> JSONResponse:
+def get_sessions(request: Request, reader: ReaderDep) -> Response:
     """Sessions matching the filters, newest first (400 naming an unknown filter or bad value)."""
     reject_unknown(request, SESSION_FILTER_NAMES)
-    return JSONResponse({"sessions": search_sessions(reader, dict(request.query_params))})
+    return json_response({"sessions": search_sessions(reader, dict(request.query_params))})
 
 
 @router.get("/sessions/{session_id:path}")
-def get_session(session_id: str, request: Request, reader: ReaderDep) -> JSONResponse:
+def get_session(session_id: str, request: Request, reader: ReaderDep) -> Response:
     """The session with exactly this id (case-sensitive; may contain any character, URL-encoded)."""
     reject_unknown(request, ())
     if not session_id or len(session_id) > MAX_SESSION_ID:
@@ -29,4 +30,4 @@ def get_session(session_id: str, request: Request, reader: ReaderDep) -> JSONRes
     document = session_document(reader, session_id)
     if document is None:
         raise HTTPException(404, f"session {session_id!r} not found")
-    return JSONResponse(document)
+    return json_response(document)
