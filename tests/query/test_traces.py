@@ -323,8 +323,13 @@ def test_uppercase_trace_id_is_accepted(server: LiveServer) -> None:
 
 
 def test_non_finite_double_attributes_do_not_break_the_answer(server: LiveServer) -> None:
-    req = Request(BASE_TIME, client_ns=100 * MS, server_ns=60 * MS, server_offset=10 * MS,
-                  client_attributes={"app.ratio": float("nan"), "app.limit": float("inf"), "app.ok": 0.5})
+    req = Request(
+        BASE_TIME,
+        client_ns=100 * MS,
+        server_ns=60 * MS,
+        server_offset=10 * MS,
+        client_attributes={"app.ratio": float("nan"), "app.limit": float("inf"), "app.ok": 0.5},
+    )
     built = build(android_resource(), BASE_TIME, SECOND, [req])
     document = ingest(server, built)
     attrs = by_id(document)[req.client_id.hex()]["attributes"]
