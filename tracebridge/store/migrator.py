@@ -79,9 +79,22 @@ def migrate(client: LockedClient) -> list[int]:
     return done
 
 
+# Every table that holds telemetry or aggregates of it; each has an IngestTime column.
+RETENTION_TABLES = (
+    "otel_traces",
+    "tracebridge_session_spans",
+    "tracebridge_trace_index",
+    "tracebridge_request_pairs",
+    "tracebridge_session_summary",
+    "otel_logs",
+    "tracebridge_crashes",
+    "tracebridge_session_crashes",
+)
+
+
 def apply_retention(client: LockedClient, days: int) -> None:
     """TTL counted from ingest time (never from the data's own clock); 0 removes it."""
-    for table in ("otel_traces", "tracebridge_session_spans", "otel_logs"):
+    for table in RETENTION_TABLES:
         if days > 0:
             client.command(
                 f"ALTER TABLE {table} MODIFY TTL toDateTime(IngestTime) + INTERVAL {int(days)} DAY"
