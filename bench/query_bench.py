@@ -174,8 +174,21 @@ class Api:
             self.conn.close()
         if response.status != 200:
             raise RuntimeError(f"{path}: {response.status} {body[:300]!r}")
-        document: dict[str, Any] = json.loads(body)
-        return elapsed, document
+        if path.startswith("/api/"):
+            document: dict[str, Any] = json.loads(body)
+            return elapsed, document
+        return elapsed, {"html_bytes": len(body)}
+
+
+# Whole pages and the aggregates behind them (server-side rendering included).
+PAGES = (
+    "/",
+    "/dashboards/latency",
+    "/dashboards/versions",
+    "/dashboards/crashes",
+    "/api/v1/versions",
+    "/api/v1/crash-groups",
+)
 
 
 def measure(
@@ -229,6 +242,12 @@ def measure(
         search.append(elapsed)
         elapsed, _document = api.get("/api/v1/sessions", app_version="3.2.0", os_name="iOS", limit="20")
         search.append(elapsed)
+    pages: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for page in PAGES:
+            elapsed, _document = api.get(page)
+            pages.setdefault(page, []).append(elapsed)
+    out["pages"] = {page: statistics.median(times) for page, times in pages.items()}
     out["session_search"] = {"n": len(search), "median_ms": statistics.median(search), "max_ms": max(search)}
     out["latency_all_by_route"] = {
         "n": rounds,
@@ -262,6 +281,8 @@ def report(label: str, results: dict[str, Any]) -> None:
     )
     ss = results["session_search"]
     print(f"  session search n={ss['n']:<4} median {ss['median_ms']:7.1f} ms  max {ss['max_ms']:7.1f} ms")
+    for page, median_ms in results["pages"].items():
+        print(f"  page {page:<24} median {median_ms:7.1f} ms")
     print(
         f"  latency os+app_version+1 day  n={lf['n']:<4} median {lf['median_ms']:7.1f} ms  max {lf['max_ms']:7.1f} ms"
     )
