@@ -20,7 +20,7 @@ class Runtime:
     pipeline: IngestPipeline
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -28,15 +28,15 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings(runtime: RuntimeDep) -> Settings:
+async def get_settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 
-def get_reader(runtime: RuntimeDep) -> StoreReader:
+async def get_reader(runtime: RuntimeDep) -> StoreReader:
     return runtime.reader
 
 
-def get_pipeline(runtime: RuntimeDep) -> IngestPipeline:
+async def get_pipeline(runtime: RuntimeDep) -> IngestPipeline:
     return runtime.pipeline
 
 
@@ -45,7 +45,7 @@ ReaderDep = Annotated[StoreReader, Depends(get_reader)]
 PipelineDep = Annotated[IngestPipeline, Depends(get_pipeline)]
 
 
-def require_read_token(request: Request, settings: SettingsDep) -> None:
+async def require_read_token(request: Request, settings: SettingsDep) -> None:
     """Router-level dependency for /api/* and pages: 401 without a token, 403 with a wrong one."""
     result = check_bearer(request.headers.get("authorization"), settings.read_token_set)
     if result is AuthResult.MISSING:
