@@ -18,7 +18,6 @@ import multiprocessing
 import os
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,6 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.conftest import start_server  # noqa: E402
 from tests.telemetry import (  # noqa: E402
     BASE_TIME,
     MS,
@@ -165,33 +165,9 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="tb-bench-") as data_dir:
-        env = {**os.environ, "TRACEBRIDGE_DURABILITY": args.durability}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tracebridge.cli",
-                "serve",
-                "--data-dir",
-                data_dir,
-                "--otlp-http-port",
-                "0",
-                "--otlp-grpc-port",
-                "0",
-                "--api-port",
-                "0",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=env,
-            cwd=ROOT,
-        )
-        urls = {}
-        assert server.stdout is not None
-        while len(urls) < 3:
-            key, _, value = server.stdout.readline().strip().partition(": ")
-            urls[key] = value
+        live = start_server(Path(data_dir), env={"TRACEBRIDGE_DURABILITY": args.durability})
+        server = live.process
+        urls = {"otlp-http": live.otlp_http, "api": live.api}
         try:
             results: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
             loader = multiprocessing.Process(

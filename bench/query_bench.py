@@ -27,7 +27,6 @@ import argparse
 import http.client
 import json
 import random
-import re
 import shutil
 import statistics
 import subprocess
@@ -39,6 +38,10 @@ from typing import Any
 from urllib.parse import urlencode, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import start_server  # noqa: E402
+
 PRELOAD_SQL = ROOT / "bench" / "query_preload.sql"
 BASE_NS = 1_764_000_000 * 1_000_000_000
 SPANS_PER_TRACE = 8
@@ -84,8 +87,6 @@ print(json.dumps({"trace_ids": trace_ids, "session_ids": session_ids, "counts": 
                   "seconds": time.monotonic() - started}))
 """
 
-_API = re.compile(r"^api: (\S+)")
-
 
 def preload(
     data_dir: Path, spans: int, insert: bool, merge: bool, per_session: int, samples: int, seed: int
@@ -114,37 +115,6 @@ def preload(
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True, cwd=ROOT)
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
-
-
-def start_server(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable,
-        "-m",
-        "tracebridge.cli",
-        "serve",
-        "--data-dir",
-        str(data_dir),
-        "--host",
-        "127.0.0.1",
-        "--otlp-http-port",
-        "0",
-        "--otlp-grpc-port",
-        "0",
-        "--api-port",
-        "0",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-    assert process.stdout is not None
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            raise RuntimeError("tracebridge serve exited")
-        match = _API.match(line.strip())
-        if match:
-            return process, match.group(1)
-    process.kill()
-    raise RuntimeError("tracebridge serve did not start")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -326,7 +296,8 @@ def main() -> int:
             f"preload: {json.dumps(loaded['counts'])} in {time.monotonic() - started:.1f} s "
             "(INSERT ... SELECT FROM numbers() into otel_traces; views fill the indexes)"
         )
-        process, api = start_server(data_dir)
+        live = start_server(data_dir, timeout=300)
+        process, api = live.process, live.api
         trace_ids, session_ids = list(loaded["trace_ids"]), list(loaded["session_ids"])  # type: ignore[call-overload]
         fresh = measure(api, trace_ids, session_ids, args.rounds, fresh=True)
         report("new connection per request", fresh)

@@ -142,7 +142,8 @@ def check_mapping(params: Mapping[str, str], allowed: Iterable[str]) -> None:
     check_names([(name, params[name]) for name in params], allowed)
 
 
-def _text(params: Mapping[str, str], name: str) -> str | None:
+def parse_text(params: Mapping[str, str], name: str) -> str | None:
+    """A free-text filter value; None when absent or empty, 400 when absurdly long."""
     value = params.get(name)
     if value is None or value == "":
         return None
@@ -184,11 +185,11 @@ def parse_session_filters(params: Mapping[str, str]) -> SessionFilters:
     check_mapping(params, SESSION_FILTER_NAMES)
     times = parse_time_range(params)
     return SessionFilters(
-        app_version=_text(params, "app_version"),
-        os_name=_text(params, "os_name"),
-        os_version=_text(params, "os_version"),
-        device_model=_text(params, "device_model"),
-        device_id=_text(params, "device_id"),
+        app_version=parse_text(params, "app_version"),
+        os_name=parse_text(params, "os_name"),
+        os_version=parse_text(params, "os_version"),
+        device_model=parse_text(params, "device_model"),
+        device_id=parse_text(params, "device_id"),
         has_crash=parse_bool(params.get("has_crash"), "has_crash"),
         since=times.since,
         until=times.until,
@@ -235,7 +236,7 @@ def parse_latency_filters(params: Mapping[str, str], with_group_by: bool = True)
     return LatencyFilters(
         since=times.since,
         until=times.until,
-        **{name: _text(params, name) for name in LATENCY_FILTER_NAMES if name not in ("since", "until")},
+        **{name: parse_text(params, name) for name in LATENCY_FILTER_NAMES if name not in ("since", "until")},
     )
 
 

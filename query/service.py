@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import HTTPException
@@ -34,6 +35,9 @@ from tracebridge.query.spans import full_trace_spans, lean_spans_of_traces
 from tracebridge.query.views import span_json
 from tracebridge.store.reader import StoreReader
 from tracebridge.store.rows import StoredSpan
+
+# Crash lookups run next to the span reads of the same request (the reader holds a client pool).
+_LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tracebridge-lookup")
 
 # ---------------------------------------------------------------- crashes (owned by the crash engineer)
 
@@ -78,11 +82,12 @@ def trace_document(reader: StoreReader, trace_id: str) -> dict[str, Any] | None:
     Spans carry ``adjusted_start_time_unix_nano``; the trace's start/end are the adjusted
     (device-clock) extent of its spans; ``gaps[]`` has one entry per client request and server.
     """
+    crashes = _LOOKUPS.submit(_crashes_in_trace, reader, trace_id)  # concurrently with the spans
     spans = full_trace_spans(reader, trace_id)
     if not spans:
         return None
     document = build_trace(trace_id, spans)
-    document["crashes"] = _crashes_in_trace(reader, trace_id)
+    document["crashes"] = crashes.result()
     return document
 
 
@@ -131,9 +136,10 @@ def session_document(reader: StoreReader, session_id: str) -> dict[str, Any] | N
     ``session.id`` through baggage); each trace brings all its spans, backend ones joining by
     trace id. Traces come in start order (device clock), each with its gaps.
     """
+    pending_crashes = _LOOKUPS.submit(_crashes_in_session, reader, session_id)  # concurrently
     trace_ids = [r["TraceId"] for r in reader.rows(SELECT_SESSION_TRACE_IDS, {"session_id": session_id})]
     spans = lean_spans_of_traces(reader, trace_ids)
-    crashes = _crashes_in_session(reader, session_id)
+    crashes = pending_crashes.result()
     if not spans and not crashes:
         return None
     return build_session(session_id, spans, crashes)

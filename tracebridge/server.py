@@ -25,7 +25,7 @@ from tracebridge.ingest.pipeline import IngestPipeline
 from tracebridge.ingest.wal import WriteAheadLog
 from tracebridge.runtime import Runtime
 from tracebridge.settings import Settings
-from tracebridge.store.client import LockedClient, open_client
+from tracebridge.store.client import ClientPool, LockedClient, open_client
 from tracebridge.store.migrator import apply_retention, migrate
 from tracebridge.store.reader import StoreReader
 from tracebridge.store.wire import write_schema_file
@@ -86,11 +86,11 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def open_runtime(settings: Settings) -> Runtime:
-    """Open the store (two clients: one for the writer, one for readers), migrate, start ingest."""
+    """Open the store (one client for the writer, a pool for readers), migrate, start ingest."""
     write_client = LockedClient(open_client(settings))
     migrate(write_client)
     apply_retention(write_client, settings.retention_days)
-    read_client = LockedClient(open_client(settings))
+    read_client = ClientPool([open_client(settings) for _ in range(settings.read_clients)])
     wal = WriteAheadLog(settings.wal_dir, settings.wal_segment_bytes, fsync=settings.durability == "fsync")
     schema_file = (
         None if settings.clickhouse_url else write_schema_file(settings.data_dir.resolve() / "format_schemas")

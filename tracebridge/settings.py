@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     read_tokens: str = ""
     retention_days: int = Field(0, ge=0)
 
+    read_clients: int = Field(4, ge=1, le=64)
     max_body_bytes: int = Field(64 * 1024 * 1024, gt=0)
     queue_max_bytes: int = Field(256 * 1024 * 1024, gt=0)
     batch_max_items: int = Field(50_000, gt=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tracebridge.query.filters import bad_request, check_mapping, parse_limit, parse_time_range
+from tracebridge.query.filters import bad_request, check_mapping, parse_limit, parse_text, parse_time_range
 
 KINDS = ("crash", "native_crash", "anr", "hang", "exception")
 CRASH_FILTER_NAMES = ("session_id", "group_id", "app_version", "os_name", "kind", "since", "until", "limit")
@@ -26,17 +26,8 @@ class CrashFilters:
     limit: int = 100
 
 
-def _text(params: Mapping[str, str], name: str) -> str | None:
-    value = params.get(name)
-    if value is None or value == "":
-        return None
-    if len(value) > 1000:
-        raise bad_request(name, "longer than 1000 characters")
-    return value
-
-
 def _kind(params: Mapping[str, str]) -> str | None:
-    value = _text(params, "kind")
+    value = parse_text(params, "kind")
     if value is not None and value not in KINDS:
         raise bad_request("kind", f"{value!r} is not one of {', '.join(KINDS)}")
     return value
@@ -46,10 +37,10 @@ def parse_crash_filters(params: Mapping[str, str]) -> CrashFilters:
     check_mapping(params, CRASH_FILTER_NAMES)
     times = parse_time_range(params)
     return CrashFilters(
-        session_id=_text(params, "session_id"),
-        group_id=_text(params, "group_id"),
-        app_version=_text(params, "app_version"),
-        os_name=_text(params, "os_name"),
+        session_id=parse_text(params, "session_id"),
+        group_id=parse_text(params, "group_id"),
+        app_version=parse_text(params, "app_version"),
+        os_name=parse_text(params, "os_name"),
         kind=_kind(params),
         since=times.since,
         until=times.until,
@@ -61,8 +52,8 @@ def parse_group_filters(params: Mapping[str, str]) -> CrashFilters:
     check_mapping(params, GROUP_FILTER_NAMES)
     times = parse_time_range(params)
     return CrashFilters(
-        app_version=_text(params, "app_version"),
-        os_name=_text(params, "os_name"),
+        app_version=parse_text(params, "app_version"),
+        os_name=parse_text(params, "os_name"),
         kind=_kind(params),
         since=times.since,
         until=times.until,

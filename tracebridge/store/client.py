@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import queue
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
@@ -62,3 +65,41 @@ class LockedClient:
     def close(self) -> None:
         with self._lock:
             self._client.close()
+
+
+class ClientPool(LockedClient):
+    """Several clients for readers, so that API requests run concurrently (ClickHouse and chDB
+    both serve concurrent queries; one clickhouse-connect client serves one at a time). Each
+    call borrows one client for its duration; same interface as ``LockedClient``."""
+
+    def __init__(self, clients: list[Client]) -> None:
+        if not clients:
+            raise ValueError("a client pool needs at least one client")
+        self._all = list(clients)
+        self._idle: queue.Queue[Client] = queue.Queue()
+        for client in clients:
+            self._idle.put(client)
+
+    @contextmanager
+    def _borrow(self) -> Iterator[Client]:
+        client = self._idle.get()
+        try:
+            yield client
+        finally:
+            self._idle.put(client)
+
+    def query(self, sql: str, parameters: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        with self._borrow() as client:
+            return client.query(sql, parameters=parameters, **kwargs)
+
+    def command(self, sql: str, parameters: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        with self._borrow() as client:
+            return client.command(sql, parameters=parameters, **kwargs)
+
+    def raw_insert(self, table: str, data: bytes, fmt: str, settings: dict[str, Any]) -> Any:
+        with self._borrow() as client:
+            return client.raw_insert(table, insert_block=data, fmt=fmt, settings=settings)
+
+    def close(self) -> None:
+        for client in self._all:
+            client.close()
