@@ -77,6 +77,9 @@ def build_server(
         options=[
             ("grpc.max_receive_message_length", settings.max_body_bytes),
             ("grpc.max_send_message_length", 4 * 1024 * 1024),
+            # gRPC sets SO_REUSEPORT by default: a second tracebridge would silently share the port
+            # and receive half the exports. Refuse instead.
+            ("grpc.so_reuseport", 0),
         ],
     )
     for signal, service in SERVICES.items():

@@ -45,10 +45,14 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from tracebridge.server import TracebridgeServer, configure_logging
+    from tracebridge.server import StartupError, TracebridgeServer, configure_logging
 
     configure_logging(args.verbose)
-    TracebridgeServer(settings_from_args(args)).run_forever()
+    try:
+        TracebridgeServer(settings_from_args(args)).run_forever()
+    except StartupError as exc:
+        print(f"tracebridge: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

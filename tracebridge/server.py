@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import uvicorn
 
@@ -73,16 +74,42 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
-def _bind(host: str, port: int) -> socket.socket:
+class StartupError(RuntimeError):
+    """tracebridge cannot start; the message says why and what to do about it."""
+
+
+def _bind(host: str, port: int, flag: str) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted sockets inherit this: without it a keep-alive client waits ~40 ms (Nagle + delayed ACK).
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host.strip("[]"), port))
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        raise StartupError(
+            f"cannot listen on {_url_host(host)}:{port}: {exc.strerror or exc}. "
+            f"Is another process using the port? Choose another with {flag} (0 picks a free one)."
+        ) from exc
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def _open_runtime_or_explain(settings: Settings) -> Runtime:
+    try:
+        return open_runtime(settings)
+    except Exception as exc:
+        if settings.clickhouse_url:
+            where = urlsplit(settings.clickhouse_url)
+            raise StartupError(
+                f"cannot use the ClickHouse server at {where.hostname}:{where.port or ''}: {exc}"
+            ) from exc
+        raise StartupError(
+            f"cannot open the embedded store at {settings.chdb_dir}: {exc}. A data directory can be "
+            "open in one tracebridge process at a time: stop the other process or pass --data-dir."
+        ) from exc
 
 
 def open_runtime(settings: Settings) -> Runtime:
@@ -113,10 +140,24 @@ class TracebridgeServer:
 
     async def serve(self, on_ready: Callable[[Bindings], None] | None = None) -> None:
         s = self.settings
-        self.runtime = runtime = await asyncio.to_thread(open_runtime, s)
-        http_sock = _bind(s.host, s.otlp_http_port)
-        api_sock = _bind(s.host, s.api_port)
-        grpc_server, grpc_port = build_server(s, runtime.pipeline, _url_host(s.host), s.otlp_grpc_port)
+        http_sock = _bind(s.host, s.otlp_http_port, "--otlp-http-port")
+        api_sock = _bind(s.host, s.api_port, "--api-port")
+        try:
+            self.runtime = runtime = await asyncio.to_thread(_open_runtime_or_explain, s)
+        except StartupError:
+            http_sock.close()
+            api_sock.close()
+            raise
+        try:
+            grpc_server, grpc_port = build_server(s, runtime.pipeline, _url_host(s.host), s.otlp_grpc_port)
+        except (OSError, RuntimeError) as exc:  # grpc cannot bind the port
+            http_sock.close()
+            api_sock.close()
+            await asyncio.to_thread(runtime.pipeline.stop)
+            raise StartupError(
+                f"cannot listen on {_url_host(s.host)}:{s.otlp_grpc_port} for OTLP/gRPC: {str(exc).rstrip('.')}. "
+                "Is another process using the port? Choose another with --otlp-grpc-port (0 picks a free one)."
+            ) from exc
         grpc_server.start()
         self.bindings = Bindings(s.host, http_sock.getsockname()[1], grpc_port, api_sock.getsockname()[1])
         common = {"log_level": "warning", "access_log": False, "lifespan": "off", "timeout_keep_alive": 30}
