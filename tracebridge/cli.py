@@ -66,22 +66,32 @@ def _api_url(args: argparse.Namespace) -> str:
     return str(args.api or os.environ.get("TRACEBRIDGE_API", "http://127.0.0.1:8080"))
 
 
+def _read_token() -> str | None:
+    """The bearer token for the API: TRACEBRIDGE_READ_TOKEN, else the first of the server's
+    TRACEBRIDGE_READ_TOKENS (so one environment serves both the server and the CLI)."""
+    single = os.environ.get("TRACEBRIDGE_READ_TOKEN", "").strip()
+    if single:
+        return single
+    tokens = [t.strip() for t in os.environ.get("TRACEBRIDGE_READ_TOKENS", "").split(",") if t.strip()]
+    return tokens[0] if tokens else None
+
+
 def cmd_trace(args: argparse.Namespace) -> int:
     from tracebridge.query.terminal import print_trace
 
-    return print_trace(_api_url(args), args.trace_id, os.environ.get("TRACEBRIDGE_READ_TOKEN"))
+    return print_trace(_api_url(args), args.trace_id, _read_token())
 
 
 def cmd_session(args: argparse.Namespace) -> int:
     from tracebridge.query.terminal import print_session
 
-    return print_session(_api_url(args), args.session_id, os.environ.get("TRACEBRIDGE_READ_TOKEN"))
+    return print_session(_api_url(args), args.session_id, _read_token())
 
 
 def cmd_dashboards_export(args: argparse.Namespace) -> int:
     from tracebridge.dashboards.export import export_dashboards
 
-    return export_dashboards(_api_url(args), Path(args.out), os.environ.get("TRACEBRIDGE_READ_TOKEN"))
+    return export_dashboards(_api_url(args), Path(args.out), _read_token())
 
 
 def build_parser() -> argparse.ArgumentParser:

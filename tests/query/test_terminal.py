@@ -205,3 +205,16 @@ def test_read_auth_is_enforced(server_factory: Callable[..., LiveServer]) -> Non
     assert "401" in out.export_text()
     out = console()
     assert print_trace(live.api, built.hex, "reader-token", console=out) == 0
+    # The CLI takes its token from the same environment as the server (TRACEBRIDGE_READ_TOKENS)
+    # unless TRACEBRIDGE_READ_TOKEN names one.
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TRACEBRIDGE_READ_TOKEN")}
+    command = [sys.executable, "-m", "tracebridge.cli", "trace", built.hex, "--api", live.api]
+    for env, code in (
+        ({"TRACEBRIDGE_READ_TOKENS": "other, reader-token"}, 1),
+        ({"TRACEBRIDGE_READ_TOKENS": "reader-token,other"}, 0),
+        ({"TRACEBRIDGE_READ_TOKENS": "other", "TRACEBRIDGE_READ_TOKEN": "reader-token"}, 0),
+    ):
+        done = subprocess.run(
+            command, capture_output=True, text=True, env={**base, **env, "COLUMNS": "100"}, timeout=60
+        )
+        assert done.returncode == code, (env, done.stdout, done.stderr)
