@@ -58,6 +58,12 @@ def _crashes_in_session(reader: StoreReader, session_id: str) -> list[dict[str, 
     return list(crashes_in_session(reader, session_id))
 
 
+def _sessions_with_inferred_crashes(reader: StoreReader) -> set[str]:
+    from tracebridge.query.crashes.sessions import sessions_with_inferred_crashes
+
+    return sessions_with_inferred_crashes(reader)
+
+
 def _crash_counts(reader: StoreReader, session_ids: list[str]) -> dict[str, int]:
     """Crashes per session: the crash engineer's count when available, else the fallback rule."""
     if not session_ids:
@@ -221,7 +227,8 @@ def search_sessions(reader: StoreReader, filters: SessionFilters | Mapping[str, 
     baggage); the session document counts every span of its traces.
     """
     parsed = filters if isinstance(filters, SessionFilters) else parse_session_filters(filters)
-    sql, params = session_search_query(parsed)
+    inferred = _sessions_with_inferred_crashes(reader) if parsed.has_crash is not None else set()
+    sql, params = session_search_query(parsed, inferred)
     rows = reader.rows(sql, params)
     session_ids = [r["SessionId"] for r in rows]
     counts = (
@@ -234,8 +241,6 @@ def search_sessions(reader: StoreReader, filters: SessionFilters | Mapping[str, 
     for row in rows:
         count = counts.get(row["SessionId"], {"TraceCount": 0, "SpanCount": 0, "HasError": 0})
         crash_count = crashes.get(row["SessionId"], 0)
-        if parsed.has_crash is False and crash_count:
-            continue  # a crash the crash module inferred for this session (device and time)
         out.append(
             {
                 "session_id": row["SessionId"],

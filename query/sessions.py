@@ -7,6 +7,7 @@ and backend spans that got ``session.id`` through baggage; other backend spans j
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from tracebridge.query.filters import SessionFilters
@@ -55,14 +56,16 @@ GROUP BY SessionId
 """
 
 
-def session_search_query(filters: SessionFilters) -> tuple[str, dict[str, Any]]:
+def session_search_query(
+    filters: SessionFilters, inferred_crash_sessions: Collection[str] = ()
+) -> tuple[str, dict[str, Any]]:
     """Rows ``SessionId, StartNs, EndNs, AppVersion, OsName, OsVersion, DeviceModel, DeviceId`` of
     the sessions matching ``filters``, newest start first, at most ``limit`` (their counts:
     ``SELECT_SESSION_COUNTS``).
 
     A session matches [since, until] when it overlaps it (start <= until and end >= since);
-    ``has_crash`` tests for a crash recorded with the session's id (crashes the crash module only
-    infers for a session, from device and time, are not seen by this filter).
+    ``has_crash`` tests for a crash recorded with the session's id, or for the session being in
+    ``inferred_crash_sessions`` (sessions given a session-less crash from device and time).
     """
     clauses: list[str] = []
     params: dict[str, Any] = {"limit": filters.limit}
@@ -85,7 +88,10 @@ def session_search_query(filters: SessionFilters) -> tuple[str, dict[str, Any]]:
         params["until"] = filters.until
     if filters.has_crash is not None:
         negate = "" if filters.has_crash else "NOT "
-        clauses.append(f"SessionId {negate}IN ({SESSIONS_WITH_CRASH})")
+        clauses.append(
+            f"{negate}(SessionId IN ({SESSIONS_WITH_CRASH}) OR SessionId IN {{inferred:Array(String)}})"
+        )
+        params["inferred"] = sorted(inferred_crash_sessions)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     sql = f"""
 SELECT * FROM ({_SESSIONS})

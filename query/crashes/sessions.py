@@ -84,6 +84,16 @@ def inferred_crash_ids(reader: StoreReader, session_ids: Sequence[str]) -> dict[
     return out
 
 
+MAX_ORPHANS = 100_000
+
+
+def sessions_with_inferred_crashes(reader: StoreReader) -> set[str]:
+    """Sessions that only have crashes inferred from device and time (for ``has_crash`` search);
+    at most ``MAX_ORPHANS`` session-less crashes are considered."""
+    orphans = reader.rows(sql.SELECT_ORPHAN_CRASHES, {"limit": MAX_ORPHANS})
+    return set(infer_sessions(reader, ((r["DeviceId"], int(r["TimeNs"])) for r in orphans)).values())
+
+
 def resolve(rows: Sequence[Mapping[str, object]], reader: StoreReader) -> dict[str, tuple[str | None, bool]]:
     """crash id -> (session id, inferred) for crash rows (``CrashId``, ``SessionId``, ``DeviceId``, ``TimeNs``)."""
     orphans = [(str(r["DeviceId"]), int(str(r["TimeNs"]))) for r in rows if not r["SessionId"]]

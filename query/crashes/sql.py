@@ -64,6 +64,15 @@ WHERE SessionId = '' AND DeviceId IN {device_ids:Array(String)}
 LIMIT 1 BY CrashId
 """
 
+# Every session-less crash (the session index keeps them under the empty session id).
+SELECT_ORPHAN_CRASHES = """
+SELECT CrashId, DeviceId, toUnixTimestamp64Nano(Timestamp) AS TimeNs
+FROM tracebridge_session_crashes
+WHERE SessionId = '' AND DeviceId != ''
+LIMIT 1 BY CrashId
+LIMIT {limit:UInt32}
+"""
+
 # Devices and extent of sessions, from their client spans (the session index).
 SELECT_SESSION_EXTENTS = """
 SELECT SessionId, groupUniqArray(DeviceId) AS DeviceIds,
