@@ -350,6 +350,7 @@ def test_metrickit_crash_without_session_id_is_attached_to_the_device_session_at
     assert [r["client_span_id"] for r in document["last_requests"]] == [
         r.client_span_id for r in active_requests
     ]
+
     # Session search sees the inferred crash too.
     def search(has_crash: str) -> list[str]:
         found = crash_server.get("/api/v1/sessions", device_id=device, has_crash=has_crash)
