@@ -16,6 +16,8 @@ from typing import Any
 
 from fastapi import HTTPException
 
+from tracebridge.query.crashes.lookup import crash_counts_by_session, crashes_in_session, crashes_in_trace
+from tracebridge.query.crashes.sessions import sessions_with_inferred_crashes
 from tracebridge.query.filters import (
     LatencyFilters,
     SessionFilters,
@@ -39,46 +41,6 @@ from tracebridge.store.rows import StoredSpan
 # Crash lookups run next to the span reads of the same request (the reader holds a client pool).
 _LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tracebridge-lookup")
 
-# ---------------------------------------------------------------- crashes (owned by the crash engineer)
-
-
-def _crashes_in_trace(reader: StoreReader, trace_id: str) -> list[dict[str, Any]]:
-    try:
-        from tracebridge.query.crashes.lookup import crashes_in_trace
-    except ImportError:
-        return []
-    return list(crashes_in_trace(reader, trace_id))
-
-
-def _crashes_in_session(reader: StoreReader, session_id: str) -> list[dict[str, Any]]:
-    try:
-        from tracebridge.query.crashes.lookup import crashes_in_session
-    except ImportError:
-        return []
-    return list(crashes_in_session(reader, session_id))
-
-
-def _sessions_with_inferred_crashes(reader: StoreReader) -> set[str]:
-    from tracebridge.query.crashes.sessions import sessions_with_inferred_crashes
-
-    return sessions_with_inferred_crashes(reader)
-
-
-def _crash_counts(reader: StoreReader, session_ids: list[str]) -> dict[str, int]:
-    """Crashes per session: the crash engineer's count when available, else the fallback rule."""
-    if not session_ids:
-        return {}
-    try:
-        from tracebridge.query.crashes.lookup import crash_counts_by_session  # type: ignore[attr-defined]
-    except ImportError:
-        from tracebridge.query.sessions import SELECT_CRASH_COUNTS
-
-        rows = reader.rows(SELECT_CRASH_COUNTS, {"session_ids": session_ids})
-        return {r["SessionId"]: int(r["Crashes"]) for r in rows}
-    counts: dict[str, int] = crash_counts_by_session(reader, session_ids)
-    return counts
-
-
 # ---------------------------------------------------------------- traces
 
 
@@ -88,7 +50,7 @@ def trace_document(reader: StoreReader, trace_id: str) -> dict[str, Any] | None:
     Spans carry ``adjusted_start_time_unix_nano``; the trace's start/end are the adjusted
     (device-clock) extent of its spans; ``gaps[]`` has one entry per client request and server.
     """
-    crashes = _LOOKUPS.submit(_crashes_in_trace, reader, trace_id)  # concurrently with the spans
+    crashes = _LOOKUPS.submit(crashes_in_trace, reader, trace_id)  # concurrently with the spans
     spans = full_trace_spans(reader, trace_id)
     if not spans:
         return None
@@ -142,7 +104,7 @@ def session_document(reader: StoreReader, session_id: str) -> dict[str, Any] | N
     ``session.id`` through baggage); each trace brings all its spans, backend ones joining by
     trace id. Traces come in start order (device clock), each with its gaps.
     """
-    pending_crashes = _LOOKUPS.submit(_crashes_in_session, reader, session_id)  # concurrently
+    pending_crashes = _LOOKUPS.submit(crashes_in_session, reader, session_id)  # concurrently
     trace_ids = [r["TraceId"] for r in reader.rows(SELECT_SESSION_TRACE_IDS, {"session_id": session_id})]
     spans = lean_spans_of_traces(reader, trace_ids)
     crashes = pending_crashes.result()
@@ -227,7 +189,7 @@ def search_sessions(reader: StoreReader, filters: SessionFilters | Mapping[str, 
     baggage); the session document counts every span of its traces.
     """
     parsed = filters if isinstance(filters, SessionFilters) else parse_session_filters(filters)
-    inferred = _sessions_with_inferred_crashes(reader) if parsed.has_crash is not None else set()
+    inferred = sessions_with_inferred_crashes(reader) if parsed.has_crash is not None else set()
     sql, params = session_search_query(parsed, inferred)
     rows = reader.rows(sql, params)
     session_ids = [r["SessionId"] for r in rows]
@@ -236,7 +198,7 @@ def search_sessions(reader: StoreReader, filters: SessionFilters | Mapping[str, 
         if session_ids
         else {}
     )
-    crashes = _crash_counts(reader, session_ids)
+    crashes = crash_counts_by_session(reader, session_ids)
     out = []
     for row in rows:
         count = counts.get(row["SessionId"], {"TraceCount": 0, "SpanCount": 0, "HasError": 0})

@@ -23,12 +23,6 @@ GROUP BY TraceId
 ORDER BY StartNs, TraceId
 """
 
-SELECT_CRASH_COUNTS = """
-SELECT SessionId, uniqExact(CrashId) AS Crashes
-FROM tracebridge_session_crashes
-WHERE SessionId IN {session_ids:Array(String)}
-GROUP BY SessionId
-"""
 
 # One row per session from the summary table (migration 0005): client-span extent when there is
 # one, else the extent of all its spans; facts of its earliest client span having them.

@@ -34,11 +34,6 @@ def estimate_skew(client: StoredSpan, servers: Sequence[StoredSpan]) -> int:
     return first - (client.start_time_unix_nano + slack // 2)
 
 
-def edge_skews(pairs: Sequence[RequestPair]) -> dict[str, int]:
-    """Skew per client request span id, for the requests that reached the backend."""
-    return {p.client.span_id: estimate_skew(p.client, p.servers) for p in pairs if p.servers}
-
-
 def adjusted_starts(spans: Sequence[StoredSpan], pairs: Sequence[RequestPair]) -> dict[str, int]:
     """Adjusted start of every span (by span id): raw start minus the skew of the request whose
     backend subtree it belongs to; client spans and unattached backend spans keep their raw start."""
@@ -48,7 +43,7 @@ def adjusted_starts(spans: Sequence[StoredSpan], pairs: Sequence[RequestPair]) -
             children[span.parent_span_id].append(span)
     adjusted = {s.span_id: s.start_time_unix_nano for s in spans}
     for pair in pairs:
-        skew = estimate_skew(pair.client, pair.servers) if pair.servers else 0
+        skew = estimate_skew(pair.client, pair.servers)
         if skew == 0:
             continue
         stack = [c for c in children.get(pair.client.span_id, []) if c.side == "backend"]

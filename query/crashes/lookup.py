@@ -47,15 +47,15 @@ def crashes_in_trace(reader: StoreReader, trace_id: str) -> list[dict[str, Any]]
     return _summaries(reader, reader.rows(sql.SELECT_CRASHES_IN_TRACE, {"trace_id": trace_id}))
 
 
-def _session_crash_ids(reader: StoreReader, session_id: str) -> tuple[list[str], set[str]]:
+def _session_crash_ids(reader: StoreReader, session_id: str) -> list[str]:
     direct = [r["CrashId"] for r in reader.rows(sql.SELECT_SESSION_CRASH_IDS, {"session_ids": [session_id]})]
     inferred = inferred_crash_ids(reader, [session_id]).get(session_id, [])
-    return direct + [c for c in inferred if c not in direct], set(inferred)
+    return direct + [c for c in inferred if c not in direct]
 
 
 def crashes_in_session(reader: StoreReader, session_id: str) -> list[dict[str, Any]]:
     """Crashes of the session (its own session.id, or inferred from its device and time), oldest first."""
-    ids, _ = _session_crash_ids(reader, session_id)
+    ids = _session_crash_ids(reader, session_id)
     if not ids:
         return []
     rows = reader.rows(sql.SELECT_CRASHES_BY_IDS, {"crash_ids": ids})

@@ -34,11 +34,6 @@ def from_stored(keys: Sequence[str], texts: Sequence[str], types: str) -> dict[s
     }
 
 
-def from_stored_map(values: Mapping[str, str], types: str) -> dict[str, Any]:
-    """As ``from_stored`` for a map read as a dict (insertion order is the stored order)."""
-    return from_stored(list(values.keys()), list(values.values()), types)
-
-
 def decode_value(text: str, kind: str) -> Any:
     if kind == STRING:
         return text

@@ -11,14 +11,6 @@ from typing import Any
 from tracebridge.store.client import LockedClient
 from tracebridge.store.rows import SPAN_COLUMNS, StoredSpan, from_span_row
 
-SELECT_TRACE_SPANS = f"""
-SELECT {SPAN_COLUMNS}
-FROM otel_traces
-WHERE TraceId = {{trace_id:String}}
-ORDER BY IngestTime DESC
-LIMIT 1 BY SpanId
-"""
-
 SELECT_TRACES_SPANS = f"""
 SELECT {SPAN_COLUMNS}
 FROM otel_traces
@@ -27,11 +19,10 @@ ORDER BY IngestTime DESC
 LIMIT 1 BY TraceId, SpanId
 """
 
-COUNT_ROWS = "SELECT count() FROM {table:Identifier}"
-
 
 class StoreReader:
-    """Read access to the store. Thread-safe: calls are serialized on one client."""
+    """Read access to the store. Thread-safe: each call takes the client's lock, or borrows one
+    client of a ``ClientPool`` (the API's reader), for its duration."""
 
     def __init__(self, client: LockedClient) -> None:
         self.client = client
@@ -39,12 +30,6 @@ class StoreReader:
     def rows(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a named query; rows as dicts keyed by column name."""
         return list(self.client.query(sql, parameters=parameters or {}).named_results())
-
-    def trace_spans(self, trace_id: str) -> list[StoredSpan]:
-        """Every span of a trace, one per span id, ordered by start time."""
-        spans = [from_span_row(r) for r in self.rows(SELECT_TRACE_SPANS, {"trace_id": trace_id})]
-        spans.sort(key=lambda s: (s.start_time_unix_nano, s.span_id))
-        return spans
 
     def spans_of_traces(self, trace_ids: list[str]) -> list[StoredSpan]:
         if not trace_ids:
