@@ -16,6 +16,8 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from tracebridge.query.views import span_tree_order
+
 CLIENT = "#1f77b4"
 BACKEND = "#2ca02c"
 ERROR = "#d62728"
@@ -65,29 +67,6 @@ def _ms(nanos: float) -> float:
 # ---------------------------------------------------------------- trace waterfall
 
 
-def span_order(spans: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], int]]:
-    """Spans in tree order (children after their parent, siblings by adjusted start) with depth."""
-    ids = {s["span_id"] for s in spans}
-    children: dict[str | None, list[Mapping[str, Any]]] = {}
-    for s in spans:
-        parent = s.get("parent_span_id")
-        children.setdefault(parent if parent in ids else None, []).append(s)
-    for siblings in children.values():
-        siblings.sort(key=lambda s: (int(s["adjusted_start_time_unix_nano"]), s["span_id"]))
-    out: list[tuple[Mapping[str, Any], int]] = []
-    seen: set[str] = set()
-    stack = [(s, 0) for s in reversed(children.get(None, []))]
-    while stack:
-        node, depth = stack.pop()
-        if node["span_id"] in seen:
-            continue
-        seen.add(node["span_id"])
-        out.append((node, depth))
-        stack.extend((c, depth + 1) for c in reversed(children.get(node["span_id"], [])))
-    out.extend((s, 0) for s in spans if s["span_id"] not in seen)  # cycles: never drop a span
-    return out
-
-
 def waterfall(document: Mapping[str, Any]) -> go.Figure:
     """The trace as horizontal bars on skew-corrected time (ms since the trace's start).
 
@@ -97,7 +76,7 @@ def waterfall(document: Mapping[str, Any]) -> go.Figure:
     its server span), ``crash`` (markers at crash time).
     """
     t0 = int(document["start_time_unix_nano"])
-    ordered = span_order(document.get("spans") or [])
+    ordered = span_tree_order(document.get("spans") or [])
     by_id = {s["span_id"]: s for s, _ in ordered}
     lanes = {
         "client": [(s, d) for s, d in ordered if s.get("side") == "client"],

@@ -20,7 +20,7 @@ from tracebridge.dashboards.html import problem_page, session_href, trace_href
 from tracebridge.dashboards.render_dashboards import bucket_seconds, crashes_page, latency_page, versions_page
 from tracebridge.dashboards.render_home import home_page
 from tracebridge.dashboards.render_trace import session_page, trace_page
-from tracebridge.query.filters import check_mapping, optional_time, parse_time_range
+from tracebridge.query.filters import check_mapping, check_names, optional_time, parse_text, parse_time_range
 from tracebridge.query.ids import parse_trace_id
 from tracebridge.runtime import ReaderDep, require_read_token
 from tracebridge.store.reader import StoreReader
@@ -58,21 +58,15 @@ def dashboard_filters(params: Mapping[str, str], allowed: tuple[str, ...]) -> qu
     check_mapping(params, allowed)
     times = parse_time_range(params)
     text = {
-        name: params.get(name, "")
+        name: parse_text(params, name) or ""
         for name in ("app_version", "os_name", "network_type", "service_name", "route")
     }
-    for name, value in text.items():
-        if len(value) > 1000:
-            raise HTTPException(400, f"invalid parameter {name!r}: longer than 1000 characters")
     return queries.DashboardFilters(since=times.since, until=times.until, **text)
 
 
 def _params(request: Request) -> dict[str, str]:
     items = list(request.query_params.multi_items())
-    names = [n for n, _ in items]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise HTTPException(400, f"query parameter(s) given more than once: {', '.join(repeated)}")
+    check_names(items, {n for n, _ in items})  # unknown names are checked per page
     return {n: v for n, v in items if v != ""}
 
 

@@ -24,6 +24,7 @@ from tracebridge.dashboards.html import (
     table,
     trace_href,
 )
+from tracebridge.query.views import span_tree_order
 
 
 def _facts(pairs: Sequence[tuple[str, Any]]) -> Markup:
@@ -104,7 +105,7 @@ def trace_page(document: Mapping[str, Any]) -> str:
         Column("clock skew ms", True),
     )
     span_rows, classes = [], []
-    for s, depth in charts.span_order(spans):
+    for s, depth in span_tree_order(spans):
         span_rows.append(
             (
                 Markup("&nbsp;&nbsp;" * min(depth, 12) + esc(s.get("name"))),

@@ -18,6 +18,8 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from tracebridge.query.views import span_tree_order
+
 BAR_WIDTH = 30
 NAME_WIDTH = 28
 CLIENT_STYLE = "cyan"
@@ -143,29 +145,6 @@ def _is_error(span: Mapping[str, Any]) -> bool:
     return span.get("status_code") == "error" or (isinstance(status, int) and status >= 500)
 
 
-def tree_order(spans: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], int]]:
-    """Spans depth-first from the roots (a span whose parent is not stored is a root), children by
-    adjusted start; each with its depth."""
-    ids = {s["span_id"] for s in spans}
-    children: dict[str | None, list[Mapping[str, Any]]] = defaultdict(list)
-    for span in spans:
-        parent = span.get("parent_span_id")
-        children[parent if parent in ids else None].append(span)
-    for siblings in children.values():
-        siblings.sort(key=lambda s: (s["adjusted_start_time_unix_nano"], s["span_id"]))
-    out: list[tuple[Mapping[str, Any], int]] = []
-    stack: list[tuple[Mapping[str, Any], int]] = [(s, 0) for s in reversed(children[None])]
-    seen: set[str] = set()
-    while stack:
-        span, depth = stack.pop()
-        if span["span_id"] in seen:
-            continue
-        seen.add(span["span_id"])
-        out.append((span, depth))
-        stack.extend((c, depth + 1) for c in reversed(children.get(span["span_id"], [])))
-    return out
-
-
 # ---------------------------------------------------------------- trace view (pure)
 
 
@@ -190,7 +169,7 @@ def trace_view(document: Mapping[str, Any]) -> RenderableType:
     table.add_column(f"0 … {fmt_ns(total)}", width=BAR_WIDTH, no_wrap=True)
     table.add_column("dur", width=7, justify="right", no_wrap=True)
     table.add_column("note", width=18, no_wrap=True, overflow="ellipsis")
-    for span, depth in tree_order(spans):
+    for span, depth in span_tree_order(spans):
         client = span.get("side") == "client"
         style = CLIENT_STYLE if client else BACKEND_STYLE
         error = _is_error(span)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi.responses import Response
@@ -69,3 +71,28 @@ def json_response(document: Any, status_code: int = 200) -> Response:
     except ValueError:
         body = json.dumps(_finite(document), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return Response(body.encode("utf-8"), status_code=status_code, media_type="application/json")
+
+
+def span_tree_order(spans: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], int]]:
+    """Spans of a trace document depth-first from the roots (a span whose parent is not stored is a
+    root), siblings by adjusted start, each with its depth. Spans caught in a parent cycle come
+    last at depth 0: no span is ever dropped."""
+    ids = {s["span_id"] for s in spans}
+    children: dict[str | None, list[Mapping[str, Any]]] = defaultdict(list)
+    for span in spans:
+        parent = span.get("parent_span_id")
+        children[parent if parent in ids else None].append(span)
+    for siblings in children.values():
+        siblings.sort(key=lambda s: (s["adjusted_start_time_unix_nano"], s["span_id"]))
+    out: list[tuple[Mapping[str, Any], int]] = []
+    stack: list[tuple[Mapping[str, Any], int]] = [(s, 0) for s in reversed(children[None])]
+    seen: set[str] = set()
+    while stack:
+        span, depth = stack.pop()
+        if span["span_id"] in seen:
+            continue
+        seen.add(span["span_id"])
+        out.append((span, depth))
+        stack.extend((c, depth + 1) for c in reversed(children.get(span["span_id"], [])))
+    out.extend((s, 0) for s in spans if s["span_id"] not in seen)
+    return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from tracebridge.query.gaps import is_error
 from tracebridge.query.pairing import RequestPair, pair_requests
 from tracebridge.store.rows import StoredSpan
 
@@ -33,9 +34,7 @@ def request_entry(pair: RequestPair) -> dict[str, Any]:
         "server_duration_ns": server.duration_ns if server else None,
         "gap_ns": pair.gap_ns,
         "http_status_code": status or None,
-        "error": client.status_code == "error"
-        or status >= 500
-        or bool(server and (server.status_code == "error" or server.http_status >= 500)),
+        "error": is_error(client) or (server is not None and is_error(server)),
     }
 
 
@@ -54,7 +53,7 @@ def last_requests(
 
 
 def is_backend_error(span: StoredSpan) -> bool:
-    return span.side == "backend" and (span.status_code == "error" or span.http_status >= 500)
+    return span.side == "backend" and is_error(span)
 
 
 def backend_errors(spans: Sequence[StoredSpan], trace_ids: Collection[str]) -> list[dict[str, Any]]:
