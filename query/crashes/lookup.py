@@ -158,11 +158,11 @@ def list_crashes(reader: StoreReader, params: Mapping[str, str] | CrashFilters) 
     if filters.session_id is not None:
         crashes = [c for c in crashes_in_session(reader, filters.session_id) if _matches(c, filters)]
     elif filters.group_id is not None:
-        crashes = [
-            c
-            for c in _summaries(reader, _filtered_rows(reader, filters, MAX_GROUP_SCAN))
-            if _matches(c, filters)
-        ]
+        # The group is a fingerprint computed here, not a column: keep the group's rows before
+        # resolving their sessions (which queries the store per device).
+        rows = _filtered_rows(reader, filters, MAX_GROUP_SCAN)
+        in_group = [r for r in rows if group_of(r).group_id == filters.group_id]
+        crashes = [c for c in _summaries(reader, in_group) if _matches(c, filters)]
     else:
         crashes = _summaries(reader, _filtered_rows(reader, filters, filters.limit))
     crashes.sort(key=lambda c: (-c["time_unix_nano"], c["crash_id"]))
