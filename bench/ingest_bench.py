@@ -167,12 +167,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="tb-bench-") as data_dir:
         live = start_server(Path(data_dir), env={"TRACEBRIDGE_DURABILITY": args.durability})
         server = live.process
-        urls = {"otlp-http": live.otlp_http, "api": live.api}
         try:
             results: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-            loader = multiprocessing.Process(
-                target=load, args=(urls["otlp-http"] + "/v1/traces", args, results)
-            )
+            loader = multiprocessing.Process(target=load, args=(live.otlp_http + "/v1/traces", args, results))
             loader.start()
             results.get()  # request bodies are built before the clock starts
             cpu_before = cpu_seconds(server.pid)
@@ -180,7 +177,7 @@ def main() -> None:
             sent = results.get()
             loader.join()
             total = (args.spans // args.batch) * args.batch
-            while httpx.get(urls["api"] + "/api/v1/stats").json()["items_stored"] < total:
+            while httpx.get(live.api + "/api/v1/stats").json()["items_stored"] < total:
                 time.sleep(0.05)
             wall = time.monotonic() - started
             cpu = cpu_seconds(server.pid) - cpu_before
@@ -194,8 +191,7 @@ def main() -> None:
             print(f"server peak RSS:           {peak_rss_mib(server.pid):.0f} MiB")
             print(f"retryable refusals (429):  {sent['refused']}")
         finally:
-            server.terminate()
-            server.wait(60)
+            live.stop()
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from urllib.parse import urlencode, urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import start_server  # noqa: E402
+from tests.conftest import LiveServer, start_server  # noqa: E402
 
 PRELOAD_SQL = ROOT / "bench" / "query_preload.sql"
 BASE_NS = 1_764_000_000 * 1_000_000_000
@@ -280,7 +280,7 @@ def main() -> int:
     args = parser.parse_args()
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="tracebridge-query-bench-"))
-    process = None
+    live: LiveServer | None = None
     try:
         started = time.monotonic()
         loaded = preload(
@@ -297,7 +297,7 @@ def main() -> int:
             "(INSERT ... SELECT FROM numbers() into otel_traces; views fill the indexes)"
         )
         live = start_server(data_dir, timeout=300)
-        process, api = live.process, live.api
+        api = live.api
         trace_ids, session_ids = list(loaded["trace_ids"]), list(loaded["session_ids"])  # type: ignore[call-overload]
         fresh = measure(api, trace_ids, session_ids, args.rounds, fresh=True)
         report("new connection per request", fresh)
@@ -305,12 +305,8 @@ def main() -> int:
         report("one keep-alive connection", kept)
         print("json: " + json.dumps({"spans": args.spans, "fresh": fresh, "keep_alive": kept}))
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        if live is not None:
+            live.stop()
         if not args.keep and args.data_dir is None:
             shutil.rmtree(data_dir, ignore_errors=True)
     return 0
