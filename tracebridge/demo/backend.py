@@ -99,7 +99,6 @@ class Service:
         self.db: sqlite3.Connection | None = None
         self._db_lock = threading.Lock()
         self.httpd = _Server(("127.0.0.1", 0), _handler_class(self))
-        self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self._thread: threading.Thread | None = None
         self._local = threading.local()
@@ -471,13 +470,6 @@ class DemoBackend:
         for service in self.services:
             service.start()
 
-    def flush(self) -> None:
-        for service in self.services:
-            service.provider.force_flush()
-
     def stop(self) -> None:
         for service in self.services:
             service.stop()
-
-
-__all__ = ["DemoBackend", "trace"]

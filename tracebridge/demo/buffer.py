@@ -9,7 +9,8 @@ way: telemetry survives offline periods and process death, and arrives late.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -21,43 +22,48 @@ from opentelemetry.sdk.trace.export import SpanExportResult
 
 MAX_BATCH = 512
 
+Item = TypeVar("Item")
 
-class SpanBuffer(SpanProcessor):
-    """Keeps ended spans until :meth:`upload`; :attr:`exported` counts spans the server accepted."""
 
-    def __init__(self, exporter: OTLPSpanExporter) -> None:
-        self._exporter = exporter
-        self._pending: list[ReadableSpan] = []
+class _DiskBuffer(Generic[Item]):
+    """Items wait here until :meth:`upload`; an export that fails leaves its items for the next one."""
+
+    def __init__(self, export: Callable[[Sequence[Item]], bool]) -> None:
+        self._export = export
+        self._pending: list[Item] = []
         self._lock = threading.Lock()
-        self.exported = 0
-        self.failed = 0
 
-    def on_end(self, span: ReadableSpan) -> None:
+    def add(self, item: Item) -> None:
         with self._lock:
-            self._pending.append(span)
+            self._pending.append(item)
 
     @property
     def pending(self) -> int:
         with self._lock:
             return len(self._pending)
 
-    def upload(self) -> int:
-        """Export everything buffered; spans of a failed export stay buffered. Returns spans sent."""
+    def upload(self) -> None:
+        """Export everything buffered, ``MAX_BATCH`` items per request."""
         with self._lock:
             batch, self._pending = self._pending, []
-        sent = 0
-        kept: list[ReadableSpan] = []
+        kept: list[Item] = []
         for start in range(0, len(batch), MAX_BATCH):
-            chunk: Sequence[ReadableSpan] = batch[start : start + MAX_BATCH]
-            if self._exporter.export(chunk) == SpanExportResult.SUCCESS:
-                sent += len(chunk)
-            else:
-                self.failed += len(chunk)
+            chunk = batch[start : start + MAX_BATCH]
+            if not self._export(chunk):
                 kept.extend(chunk)  # stays on disk for the next upload
         with self._lock:
             self._pending[:0] = kept
-        self.exported += sent
-        return sent
+
+
+class SpanBuffer(SpanProcessor, _DiskBuffer[ReadableSpan]):
+    """Keeps ended spans until :meth:`upload`."""
+
+    def __init__(self, exporter: OTLPSpanExporter) -> None:
+        _DiskBuffer.__init__(self, lambda chunk: exporter.export(chunk) == SpanExportResult.SUCCESS)
+        self._exporter = exporter
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.add(span)
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
@@ -66,43 +72,22 @@ class SpanBuffer(SpanProcessor):
         self._exporter.shutdown()
 
 
-class LogBuffer(LogRecordProcessor):
+class LogBuffer(LogRecordProcessor, _DiskBuffer[ReadableLogRecord]):
     """Keeps emitted log records (crash reports) until :meth:`upload`."""
 
     def __init__(self, exporter: OTLPLogExporter) -> None:
+        _DiskBuffer.__init__(self, lambda chunk: exporter.export(chunk) == LogRecordExportResult.SUCCESS)
         self._exporter = exporter
-        self._pending: list[ReadableLogRecord] = []
-        self._lock = threading.Lock()
-        self.exported = 0
-        self.failed = 0
 
     def on_emit(self, log_record: ReadWriteLogRecord) -> None:
-        readable = ReadableLogRecord(
-            log_record=log_record.log_record,
-            resource=log_record.resource if log_record.resource is not None else Resource({}),
-            instrumentation_scope=log_record.instrumentation_scope,
-            limits=log_record.limits,
+        self.add(
+            ReadableLogRecord(
+                log_record=log_record.log_record,
+                resource=log_record.resource if log_record.resource is not None else Resource({}),
+                instrumentation_scope=log_record.instrumentation_scope,
+                limits=log_record.limits,
+            )
         )
-        with self._lock:
-            self._pending.append(readable)
-
-    @property
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._pending)
-
-    def upload(self) -> int:
-        with self._lock:
-            batch, self._pending = self._pending, []
-        if not batch:
-            return 0
-        if self._exporter.export(batch) == LogRecordExportResult.SUCCESS:
-            self.exported += len(batch)
-            return len(batch)
-        self.failed += len(batch)
-        with self._lock:
-            self._pending[:0] = batch  # stays on disk for the next upload
-        return 0
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True

@@ -67,24 +67,9 @@ class Ledger:
         with self._lock:
             self.crashes.append(fact)
 
-    def trace(self, trace_id: str) -> list[SpanFact]:
-        with self._lock:
-            return list(self.spans.get(trace_id, []))
-
     def all_spans(self) -> list[SpanFact]:
         with self._lock:
             return [fact for facts in self.spans.values() for fact in facts]
-
-    def span_count(self) -> int:
-        with self._lock:
-            return sum(len(v) for v in self.spans.values())
-
-    def server_below(self, trace_id: str, client_span_id: str) -> SpanFact | None:
-        """The backend SERVER span whose parent is the given client span (the gateway's)."""
-        for fact in self.trace(trace_id):
-            if fact.parent_span_id == client_span_id and fact.kind == "server" and fact.side == "backend":
-                return fact
-        return None
 
 
 _KINDS = {

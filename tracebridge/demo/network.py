@@ -35,10 +35,9 @@ class Exchange:
 class Link:
     """The network of one device during one launch; ``rng`` is the device's own generator."""
 
-    def __init__(self, profile: NetworkProfile, rng: random.Random, time_scale: float = 1.0) -> None:
+    def __init__(self, profile: NetworkProfile, rng: random.Random) -> None:
         self.profile = profile
         self.rng = rng
-        self.time_scale = time_scale
         self.offline = False
 
     def _one_way_s(self) -> float:
@@ -46,10 +45,10 @@ class Link:
         rtt = self.rng.uniform(low, high)
         if self.rng.random() < 0.06:  # a radio wake-up or a handover: one slow leg
             rtt *= self.rng.uniform(2.0, 4.0)
-        return rtt / 2000 * self.time_scale
+        return rtt / 2000
 
     def _transfer_s(self, size: int) -> float:
-        return size * 8 / (self.profile.kbps * 1000) * self.time_scale
+        return size * 8 / (self.profile.kbps * 1000)
 
     def _wait_until(self, started: float, seconds: float) -> None:
         remaining = started + seconds - time.monotonic()
@@ -59,7 +58,7 @@ class Link:
     def exchange(self, method: str, url: str, headers: dict[str, str], body: bytes = b"") -> Exchange:
         """Send one attempt through the simulated link and the real loopback connection."""
         started = time.monotonic()
-        timeout = TIMEOUT_S * self.time_scale
+        timeout = TIMEOUT_S
         if self.offline:
             time.sleep(self.rng.uniform(0.002, 0.02))  # DNS fails at once without a network
             return Exchange(0, 0, "offline", False)
