@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tracebridge.settings import Settings
+from tracebridge.settings import Settings, credential_from_env
 
 
 def add_serve_flags(parser: argparse.ArgumentParser) -> None:
@@ -67,13 +67,7 @@ def _api_url(args: argparse.Namespace) -> str:
 
 
 def _read_token() -> str | None:
-    """The bearer token for the API: TRACEBRIDGE_READ_TOKEN, else the first of the server's
-    TRACEBRIDGE_READ_TOKENS (so one environment serves both the server and the CLI)."""
-    single = os.environ.get("TRACEBRIDGE_READ_TOKEN", "").strip()
-    if single:
-        return single
-    tokens = [t.strip() for t in os.environ.get("TRACEBRIDGE_READ_TOKENS", "").split(",") if t.strip()]
-    return tokens[0] if tokens else None
+    return credential_from_env("TRACEBRIDGE_READ_TOKEN", "TRACEBRIDGE_READ_TOKENS")
 
 
 def cmd_trace(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -9,8 +10,23 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def _csv_items(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
 def _csv(value: str) -> frozenset[str]:
-    return frozenset(part.strip() for part in value.split(",") if part.strip())
+    return frozenset(_csv_items(value))
+
+
+def credential_from_env(single: str, many: str) -> str | None:
+    """The credential a client sends: the ``single`` variable (e.g. TRACEBRIDGE_READ_TOKEN), else the
+    first entry of the server's comma-separated ``many`` (TRACEBRIDGE_READ_TOKENS), so one
+    environment serves both the server and its clients."""
+    value = os.environ.get(single, "").strip()
+    if value:
+        return value
+    listed = _csv_items(os.environ.get(many, ""))
+    return listed[0] if listed else None
 
 
 class Settings(BaseSettings):

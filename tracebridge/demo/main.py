@@ -5,7 +5,6 @@ ingested and where to look, then keep serving until Ctrl-C (or exit with ``--exi
 from __future__ import annotations
 
 import argparse
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,7 @@ from tracebridge.demo.device import DeviceSimulation, Endpoint, Stopped
 from tracebridge.demo.fleet import DevicePlan, plan_fleet
 from tracebridge.demo.ledger import Ledger
 from tracebridge.demo.summary import Highlights, IngestWait, highlights
-from tracebridge.settings import Settings
+from tracebridge.settings import Settings, credential_from_env
 
 DEVICE_WORKERS = 12  # phones simulated at once; most of their time is spent waiting on the network
 
@@ -36,11 +35,6 @@ class Target:
     read_token: str | None
 
 
-def _first(csv: str) -> str | None:
-    parts = sorted(p.strip() for p in csv.split(",") if p.strip())
-    return parts[0] if parts else None
-
-
 def external_target(endpoint: str, api: str | None) -> Target:
     """A running tracebridge: ``--endpoint`` is its OTLP/HTTP base URL (``/v1/traces`` may be given)."""
     otlp = endpoint.rstrip("/").removesuffix("/v1/traces").removesuffix("/v1/logs")
@@ -50,8 +44,8 @@ def external_target(endpoint: str, api: str | None) -> Target:
     return Target(
         otlp,
         api.rstrip("/"),
-        os.environ.get("TRACEBRIDGE_INGEST_KEY") or _first(os.environ.get("TRACEBRIDGE_INGEST_KEYS", "")),
-        os.environ.get("TRACEBRIDGE_READ_TOKEN") or _first(os.environ.get("TRACEBRIDGE_READ_TOKENS", "")),
+        credential_from_env("TRACEBRIDGE_INGEST_KEY", "TRACEBRIDGE_INGEST_KEYS"),
+        credential_from_env("TRACEBRIDGE_READ_TOKEN", "TRACEBRIDGE_READ_TOKENS"),
     )
 
 
@@ -214,8 +208,8 @@ def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
         target = Target(
             bindings.otlp_http_url,
             bindings.api_url,
-            _first(settings.ingest_keys),
-            _first(settings.read_tokens),
+            min(settings.ingest_key_set, default=None),
+            min(settings.read_token_set, default=None),
         )
     waiter = IngestWait(target.api, target.read_token)
     try:
