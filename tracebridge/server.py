@@ -217,6 +217,8 @@ class TracebridgeServer:
         self._thread = threading.Thread(target=target, name="tracebridge-server", daemon=True)
         self._thread.start()
         if not ready.wait(timeout) or errors or self.bindings is None:
+            if errors and isinstance(errors[0], StartupError):
+                raise errors[0]  # it already says what to do
             raise RuntimeError(f"tracebridge server did not start: {errors[0] if errors else 'timeout'}")
         return self.bindings
 

@@ -190,17 +190,18 @@ def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.endpoint:
         target = external_target(args.endpoint, getattr(args, "api", None))
     else:
-        from tracebridge.server import TracebridgeServer
+        from tracebridge.server import StartupError, TracebridgeServer
 
         console.print(f"starting tracebridge (embedded store in {settings.data_dir}) ...")
         server = TracebridgeServer(settings)
         try:
             bindings = server.start_background()
-        except RuntimeError as exc:  # a port in use, or the store open in another process
-            console.print(
-                f"[red]{exc}[/red]\nfree ports: --api-port 0 --otlp-http-port 0 --otlp-grpc-port 0; "
-                "another store: --data-dir DIR; a running tracebridge: --endpoint URL"
-            )
+        except StartupError as exc:  # a port in use, or the store open in another process
+            console.print(f"[red]{exc}[/red]\nTo use a tracebridge that is already running: --endpoint URL")
+            server.stop_background(timeout=10)
+            return 1
+        except RuntimeError as exc:
+            console.print(f"[red]{exc}[/red]")
             server.stop_background(timeout=10)
             return 1
         for line in bindings.lines():
