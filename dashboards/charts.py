@@ -8,14 +8,14 @@ can find them: see each builder's docstring.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from tracebridge.dashboards.html import plot_time
 from tracebridge.query.views import span_tree_order
 
 CLIENT = "#1f77b4"
@@ -52,12 +52,6 @@ def label(text: Any, limit: int = 80) -> str:
     if len(value) > limit:
         value = value[: limit - 1] + "…"
     return html.escape(value, quote=False)
-
-
-def plot_time(nanos: int) -> str:
-    """Unix nanoseconds as a plotly date string (UTC, milliseconds)."""
-    moment = datetime.fromtimestamp(int(nanos) / 1e9, tz=UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
 
 
 def _ms(nanos: float) -> float:
@@ -378,8 +372,17 @@ def gap_distribution(histogram: pl.DataFrame) -> go.Figure:
 # ---------------------------------------------------------------- versions
 
 
-def version_label(row: Mapping[str, Any]) -> str:
-    return f"{row.get('app_version') or '(unknown)'} · {row.get('os_name') or '?'}"
+def _versions_per_os(
+    rows: Sequence[Mapping[str, Any]],
+) -> Iterator[tuple[str, list[Mapping[str, Any]]]]:
+    """(OS, its version rows by weekly share, largest first) for each OS in name order."""
+    for os_name in sorted({str(r.get("os_name") or "?") for r in rows}):
+        yield (
+            os_name,
+            sorted(
+                (r for r in rows if str(r.get("os_name") or "?") == os_name), key=lambda r: -float(r["share"])
+            ),
+        )
 
 
 def version_share(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
@@ -389,10 +392,7 @@ def version_share(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
     ``retirement line (0.5%)`` series for the legend.
     """
     fig = go.Figure()
-    for os_name in sorted({str(r.get("os_name") or "?") for r in rows}):
-        part = sorted(
-            (r for r in rows if str(r.get("os_name") or "?") == os_name), key=lambda r: -float(r["share"])
-        )
+    for os_name, part in _versions_per_os(rows):
         fig.add_trace(
             go.Bar(
                 name=label(os_name),
@@ -434,10 +434,7 @@ def version_share(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
 def crash_free(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
     """Crash-free sessions (%) per app version, one series per OS."""
     fig = go.Figure()
-    for os_name in sorted({str(r.get("os_name") or "?") for r in rows}):
-        part = sorted(
-            (r for r in rows if str(r.get("os_name") or "?") == os_name), key=lambda r: -float(r["share"])
-        )
+    for os_name, part in _versions_per_os(rows):
         fig.add_trace(
             go.Bar(
                 name=label(os_name),

@@ -96,20 +96,19 @@ def table(
     return Markup(f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
-def figure_html(figure_id: str, figure: go.Figure, height: int | None = None) -> Markup:
+def figure_html(figure_id: str, figure: go.Figure) -> Markup:
     """A chart placeholder plus its figure as JSON; /static/tracebridge.js draws it with plotly.js.
 
     ``to_json`` escapes ``<``, ``>`` and ``/``, so telemetry text cannot close the script element.
     """
-    style = f' style="height:{int(height)}px"' if height else ""
     data_id = f"{figure_id}-data"
     return Markup(
-        f'<div class="chart" id="{esc(figure_id)}" data-figure="{esc(data_id)}"{style}></div>'
+        f'<div class="chart" id="{esc(figure_id)}" data-figure="{esc(data_id)}"></div>'
         f'<script type="application/json" id="{esc(data_id)}">{figure.to_json()}</script>'
     )
 
 
-def page(title: str, body: Markup, charts: bool = False, status_line: str = "") -> str:
+def page(title: str, body: Markup, charts: bool = False) -> str:
     """The page frame: local CSS, navigation with the id search box, and plotly.js when charted."""
     nav = "".join(f'<a href="{href}">{esc(text)}</a>' for href, text in NAV)
     scripts = ""
@@ -118,7 +117,6 @@ def page(title: str, body: Markup, charts: bool = False, status_line: str = "") 
             f'<script src="{STATIC_PREFIX}/plotly.min.js"></script>'
             f'<script src="{STATIC_PREFIX}/tracebridge.js" defer></script>'
         )
-    note = f'<p class="muted">{esc(status_line)}</p>' if status_line else ""
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -129,7 +127,7 @@ def page(title: str, body: Markup, charts: bool = False, status_line: str = "") 
         '<form class="search" action="/search" method="get" role="search">'
         '<input name="q" placeholder="trace id or session id" aria-label="trace or session id" required>'
         ' <button type="submit">Open</button></form></header>'
-        f"<main>{note}{body}</main></body></html>"
+        f"<main>{body}</main></body></html>"
     )
 
 
@@ -147,12 +145,15 @@ def fmt_ms(nanos: int | float | None) -> str:
     return f"{float(nanos) / 1e6:,.1f}"
 
 
+def plot_time(nanos: int) -> str:
+    """Unix nanoseconds as a plotly date string (UTC, milliseconds)."""
+    moment = datetime.fromtimestamp(int(nanos) / 1e9, tz=UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
 def fmt_time(nanos: int | None) -> str:
     """Unix nanoseconds as UTC wall time with milliseconds."""
-    if nanos is None:
-        return ""
-    moment = datetime.fromtimestamp(int(nanos) / 1e9, tz=UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d} UTC"
+    return "" if nanos is None else plot_time(nanos) + " UTC"
 
 
 def fmt_pct(fraction: float | None, digits: int = 2) -> str:
