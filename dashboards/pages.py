@@ -20,7 +20,7 @@ from tracebridge.dashboards.html import problem_page, session_href, trace_href
 from tracebridge.dashboards.render_dashboards import bucket_seconds, crashes_page, latency_page, versions_page
 from tracebridge.dashboards.render_home import home_page
 from tracebridge.dashboards.render_trace import session_page, trace_page
-from tracebridge.query.filters import check_mapping, check_names, optional_time, parse_text, parse_time_range
+from tracebridge.query.filters import check_mapping, optional_time, parse_text, parse_time_range, query_params
 from tracebridge.query.ids import parse_trace_id
 from tracebridge.runtime import ReaderDep, require_read_token
 from tracebridge.store.reader import StoreReader
@@ -65,9 +65,7 @@ def dashboard_filters(params: Mapping[str, str], allowed: tuple[str, ...]) -> qu
 
 
 def _params(request: Request) -> dict[str, str]:
-    items = list(request.query_params.multi_items())
-    check_names(items, {n for n, _ in items})  # unknown names are checked per page
-    return {n: v for n, v in items if v != ""}
+    return {n: v for n, v in query_params(request).items() if v != ""}  # unknown names: per page
 
 
 # ---------------------------------------------------------------- home and search

@@ -37,6 +37,14 @@ def reject_unknown(request: Request, allowed: Iterable[str]) -> None:
     check_names(list(request.query_params.multi_items()), allowed)
 
 
+def query_params(request: Request) -> dict[str, str]:
+    """The request's query parameters as a dict; 400 for a name given more than once (unknown
+    names are left to the parser of each resource)."""
+    items = list(request.query_params.multi_items())
+    check_names(items, {name for name, _ in items})
+    return dict(items)
+
+
 def check_names(items: list[tuple[str, str]], allowed: Iterable[str]) -> None:
     """``reject_unknown`` on plain (name, value) pairs (for callers without a Request)."""
     allowed_set = set(allowed)

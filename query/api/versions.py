@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 
 from tracebridge.query.crashes.lookup import version_health
-from tracebridge.query.filters import check_names
+from tracebridge.query.filters import query_params
+from tracebridge.query.views import json_response
 from tracebridge.runtime import ReaderDep, require_read_token
 
 router = APIRouter(prefix="/api/v1", tags=["versions"], dependencies=[Depends(require_read_token)])
 
 
 @router.get("/versions")
-def get_versions(request: Request, reader: ReaderDep) -> dict[str, Any]:
-    items = list(request.query_params.multi_items())
-    check_names(items, {name for name, _ in items})
-    return {"versions": version_health(reader, dict(items))}
+def get_versions(request: Request, reader: ReaderDep) -> Response:
+    return json_response({"versions": version_health(reader, query_params(request))})

@@ -455,3 +455,18 @@ def test_recognition_rules_for_span_events_anrs_and_error_logs(crash_server: Liv
     assert span_crash["time_unix_nano"] == t0 + 50 * MS
     trace = crash_server.get(f"/api/v1/traces/{request.trace_id}").json()
     assert [c["crash_id"] for c in trace["crashes"]] == [span_crash["crash_id"]]
+
+
+def test_non_finite_double_attribute_does_not_break_crash_answers(crash_server: LiveServer) -> None:
+    session = uid("sess")
+    resource = android_resource(device_id=uid("pixel"))
+    record = log_record(
+        BASE_TIME + 9 * DAY,
+        event_name="app.crash",
+        attributes={"session.id": session, "exception.type": JAVA_TYPE, "battery.temperature": float("nan")},
+    )
+    post_logs(crash_server, resource, [record])
+    (listed,) = wait_crashes(crash_server, 1, session_id=session)
+    document = crash_doc(crash_server, listed["crash_id"])
+    assert document["attributes"]["battery.temperature"] == "NaN"  # as OTLP/JSON writes it
+    assert crash_server.get("/api/v1/crash-groups").status_code == 200
