@@ -140,24 +140,24 @@ class TracebridgeServer:
 
     async def serve(self, on_ready: Callable[[Bindings], None] | None = None) -> None:
         s = self.settings
-        http_sock = _bind(s.host, s.otlp_http_port, "--otlp-http-port")
-        api_sock = _bind(s.host, s.api_port, "--api-port")
-        try:
+        with contextlib.ExitStack() as on_failure:  # sockets bound so far are closed if start-up fails
+            http_sock = _bind(s.host, s.otlp_http_port, "--otlp-http-port")
+            on_failure.callback(http_sock.close)
+            api_sock = _bind(s.host, s.api_port, "--api-port")
+            on_failure.callback(api_sock.close)
             self.runtime = runtime = await asyncio.to_thread(_open_runtime_or_explain, s)
-        except StartupError:
-            http_sock.close()
-            api_sock.close()
-            raise
-        try:
-            grpc_server, grpc_port = build_server(s, runtime.pipeline, _url_host(s.host), s.otlp_grpc_port)
-        except (OSError, RuntimeError) as exc:  # grpc cannot bind the port
-            http_sock.close()
-            api_sock.close()
-            await asyncio.to_thread(runtime.pipeline.stop)
-            raise StartupError(
-                f"cannot listen on {_url_host(s.host)}:{s.otlp_grpc_port} for OTLP/gRPC: {str(exc).rstrip('.')}. "
-                "Is another process using the port? Choose another with --otlp-grpc-port (0 picks a free one)."
-            ) from exc
+            try:
+                grpc_server, grpc_port = build_server(
+                    s, runtime.pipeline, _url_host(s.host), s.otlp_grpc_port
+                )
+            except (OSError, RuntimeError) as exc:  # grpc cannot bind the port
+                await asyncio.to_thread(runtime.pipeline.stop)
+                raise StartupError(
+                    f"cannot listen on {_url_host(s.host)}:{s.otlp_grpc_port} for OTLP/gRPC: "
+                    f"{str(exc).rstrip('.')}. Is another process using the port? "
+                    "Choose another with --otlp-grpc-port (0 picks a free one)."
+                ) from exc
+            on_failure.pop_all()
         grpc_server.start()
         self.bindings = Bindings(s.host, http_sock.getsockname()[1], grpc_port, api_sock.getsockname()[1])
         common = {"log_level": "warning", "access_log": False, "lifespan": "off", "timeout_keep_alive": 30}
