@@ -18,6 +18,7 @@ from tracebridge.query.crashes.filters import CrashFilters, parse_crash_filters,
 from tracebridge.query.crashes.health import version_health as version_health
 from tracebridge.query.crashes.records import cached_fingerprint, crash_summary, group_of
 from tracebridge.query.crashes.sessions import infer_sessions, inferred_crash_ids, resolve
+from tracebridge.query.spans import lean_spans_of_traces
 from tracebridge.store.attributes import from_stored
 from tracebridge.store.reader import StoreReader
 
@@ -101,7 +102,7 @@ def crash_document(
         trace_ids = sorted({r["TraceId"] for r in recent})
     if row["TraceId"] and row["TraceId"] not in trace_ids:
         trace_ids.append(row["TraceId"])
-    spans = reader.spans_of_traces(trace_ids)
+    spans = lean_spans_of_traces(reader, trace_ids)  # the narrow index holds all enrichment reads
     document.update(
         {
             "stacktrace": row["ExceptionStacktrace"],
