@@ -7,6 +7,7 @@ COPY collector ./collector
 COPY ingest ./ingest
 COPY query ./query
 COPY dashboards ./dashboards
+COPY demo ./demo
 RUN pip install --no-cache-dir .
 ENV TRACEBRIDGE_HOST=0.0.0.0 \
     TRACEBRIDGE_DATA_DIR=/var/lib/tracebridge

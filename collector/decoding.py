@@ -141,5 +141,7 @@ def encode_response(signal: Signal, validated: Validated, encoding: str) -> byte
         setattr(response.partial_success, CODECS[signal].rejected_field, validated.rejected)
         response.partial_success.error_message = validated.error_message
     if encoding == JSON:
-        return json_format.MessageToJson(response, indent=None).encode()
-    return response.SerializeToString()
+        text: str = json_format.MessageToJson(response, indent=None)
+        return text.encode()
+    serialized: bytes = response.SerializeToString()
+    return serialized

@@ -57,7 +57,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from tracebridge.demo.main import run_demo_command
+    try:
+        from tracebridge.demo.main import run_demo_command
+    except ModuleNotFoundError as missing:
+        if not (missing.name or "").startswith("opentelemetry"):
+            raise
+        print(
+            "tracebridge demo drives the OpenTelemetry SDK, which the server does not need: "
+            "install it with  pip install 'tracebridge[demo]'",
+            file=sys.stderr,
+        )
+        return 2
 
     return run_demo_command(args, settings_from_args(args))
 

@@ -69,7 +69,7 @@ class SpanBuffer(SpanProcessor, _DiskBuffer[ReadableSpan]):
         return True
 
     def shutdown(self) -> None:
-        self._exporter.shutdown()
+        self._exporter.shutdown()  # type: ignore[no-untyped-call]  # the exporter leaves it unannotated
 
 
 class LogBuffer(LogRecordProcessor, _DiskBuffer[ReadableLogRecord]):
@@ -93,4 +93,4 @@ class LogBuffer(LogRecordProcessor, _DiskBuffer[ReadableLogRecord]):
         return True
 
     def shutdown(self) -> None:
-        self._exporter.shutdown()
+        self._exporter.shutdown()  # type: ignore[no-untyped-call]  # the exporter leaves it unannotated
