@@ -37,6 +37,7 @@ async def _bad_request(request: Request, exc: Exception) -> JSONResponse:
 def create_api_app(runtime: Runtime) -> FastAPI:
     from tracebridge.dashboards.pages import router as pages_router
     from tracebridge.query.api import routers as query_routers
+    from tracebridge.query.api.jaeger import router as jaeger_router
 
     app = FastAPI(title="tracebridge", version=__version__)
     app.state.runtime = runtime
@@ -57,5 +58,6 @@ def create_api_app(runtime: Runtime) -> FastAPI:
 
     for router in query_routers:
         app.include_router(router)
+    app.include_router(jaeger_router)  # /jaeger/api/*: Jaeger's query API for Grafana and the Jaeger UI
     app.include_router(pages_router)
     return app
