@@ -45,7 +45,7 @@ def traces(reader: StoreReader, trace_ids: Sequence[str]) -> list[Trace]:
 def find_trace_ids(reader: StoreReader, query: SearchQuery) -> list[str]:
     """Trace ids where one span meets every condition of ``query``, most recent first."""
     rows = reader.rows(
-        sql.FIND_TRACE_IDS,
+        sql.FIND_TRACE_IDS_WITH_TAGS if query.tags else sql.FIND_TRACE_IDS,
         {
             "service": stored_service(query.service),
             "operation": query.operation,

@@ -41,18 +41,24 @@ _TAG_HOLDS = """(
 # Traces with at least one span meeting every condition at once (Jaeger's search semantics),
 # most recent matching span first. Durations compare in whole microseconds, as Jaeger stores and
 # shows them; start bounds on the span's start in microseconds; all bounds inclusive.
-FIND_TRACE_IDS = f"""
+_FIND = """
 SELECT TraceId, max(toUnixTimestamp64Micro(Timestamp)) AS LatestUs
 FROM otel_traces
 WHERE ServiceName = {{service:String}}
   AND ({{operation:String}} = '' OR SpanName = {{operation:String}})
   AND intDiv(Duration, 1000) BETWEEN {{min_duration_us:UInt64}} AND {{max_duration_us:UInt64}}
-  AND toUnixTimestamp64Micro(Timestamp) BETWEEN {{start_us:Int64}} AND {{end_us:Int64}}
-  AND arrayAll((k, v) -> {_TAG_HOLDS}, {{tag_keys:Array(String)}}, {{tag_values:Array(String)}})
+  AND toUnixTimestamp64Micro(Timestamp) BETWEEN {{start_us:Int64}} AND {{end_us:Int64}}{tags}
 GROUP BY TraceId
 ORDER BY LatestUs DESC, TraceId
 LIMIT {{limit:UInt32}}
 """
+
+# Without tags the attribute maps are not read at all (they are most of a span's bytes).
+FIND_TRACE_IDS = _FIND.format(tags="")
+FIND_TRACE_IDS_WITH_TAGS = _FIND.format(
+    tags=f"""
+  AND arrayAll((k, v) -> {_TAG_HOLDS}, {{tag_keys:Array(String)}}, {{tag_values:Array(String)}})"""
+)
 
 # Every span of the given traces with what Jaeger's model shows (attribute sets as keys, texts
 # and type digits, decoded by tracebridge.store.attributes).
