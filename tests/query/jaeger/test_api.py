@@ -38,13 +38,14 @@ class Stored:
     a: str
     b: str
     c: str
+    d: str
     a_client: bytes
     a_server: bytes
     a_db: bytes
 
 
 def _ingest(live: LiveServer) -> Stored:
-    ta, tb, tc = os.urandom(16), os.urandom(16), os.urandom(16)
+    ta, tb, tc, td = os.urandom(16), os.urandom(16), os.urandom(16), os.urandom(16)
     a_client, a_server, a_db = os.urandom(8), os.urandom(8), os.urandom(8)
     b_client, b_server, c_client = os.urandom(8), os.urandom(8), os.urandom(8)
     phone_a = android_resource(device_id="phone-a")
@@ -159,10 +160,28 @@ def _ingest(live: LiveServer) -> Stored:
             )
         ]
     )
-    for request in (request_a, backend_a, request_b, request_c):
+    # Embrace names its session attribute emb.session_id; tracebridge's session id finds it by session.id
+    request_d = traces_request(
+        [
+            (
+                android_resource(**{"service.name": "embrace-app"}),
+                [
+                    span(
+                        td,
+                        os.urandom(8),
+                        "emb-session",
+                        c_start,
+                        c_start + 5 * MS,
+                        attributes={"emb.session_id": "emb-D"},
+                    )
+                ],
+            )
+        ]
+    )
+    for request in (request_a, backend_a, request_b, request_c, request_d):
         assert live.post("/v1/traces", request.SerializeToString()).status_code == 200
-    stored = Stored(ta.hex(), tb.hex(), tc.hex(), a_client, a_server, a_db)
-    for trace_id, count in ((stored.a, 3), (stored.b, 2), (stored.c, 1)):
+    stored = Stored(ta.hex(), tb.hex(), tc.hex(), td.hex(), a_client, a_server, a_db)
+    for trace_id, count in ((stored.a, 3), (stored.b, 2), (stored.c, 1), (stored.d, 1)):
         live.wait_for(lambda t=trace_id, n=count: _span_count(live, t) == n)
     return stored
 
@@ -192,8 +211,8 @@ def jaeger(live: LiveServer, path: str, **params: str) -> tuple[int, dict[str, A
 def test_services_and_operations(loaded: tuple[LiveServer, Stored]) -> None:
     live, _ = loaded
     assert jaeger(live, "/services")[1] == {
-        "data": ["ShopApp", "orders", "shop-android"],
-        "total": 3,
+        "data": ["ShopApp", "embrace-app", "orders", "shop-android"],
+        "total": 4,
         "limit": 0,
         "offset": 0,
         "errors": None,
@@ -308,6 +327,8 @@ SEARCHES: list[tuple[dict[str, str], str]] = [
     ({"service": "shop-android", "end": str(BASE_TIME // 1000 - 1)}, ""),
     ({"service": "shop-android", "tags": "error=true span.kind=client"}, "a"),  # logfmt
     ({"service": "shop-android", "tag": "session.id:sess-B"}, "b"),
+    ({"service": "embrace-app", "tags": json.dumps({"session.id": "emb-D"})}, "d"),
+    ({"service": "embrace-app", "tags": json.dumps({"emb.session_id": "emb-D"})}, "d"),
     ({"service": "nobody"}, ""),
 ]
 
@@ -320,7 +341,7 @@ def test_search_semantics(loaded: tuple[LiveServer, Stored], params: dict[str, s
     found = {t["traceID"] for t in body["data"]}
     assert found == {getattr(stored, letter) for letter in expected}
     for trace in body["data"]:  # whole traces, not just the matching spans
-        assert len(trace["spans"]) == {stored.a: 3, stored.b: 2, stored.c: 1}[trace["traceID"]]
+        assert len(trace["spans"]) == {stored.a: 3, stored.b: 2, stored.c: 1, stored.d: 1}[trace["traceID"]]
 
 
 def test_limit_keeps_the_most_recent(loaded: tuple[LiveServer, Stored]) -> None:
