@@ -40,7 +40,7 @@ def services(reader: ReaderDep) -> Response:
     return _answer(Envelope(list(jaeger_reader.services(reader))))
 
 
-@router.get("/services/{service}/operations")
+@router.get("/services/{service:path}/operations")
 def service_operations(service: str, reader: ReaderDep) -> Response:
     names = sorted({op.name for op in jaeger_reader.operations(reader, service)})
     return _answer(Envelope(list(names)))

@@ -164,7 +164,7 @@ def _ingest(live: LiveServer) -> Stored:
     request_d = traces_request(
         [
             (
-                android_resource(**{"service.name": "embrace-app"}),
+                android_resource(**{"service.name": "shop/embrace-app"}),
                 [
                     span(
                         td,
@@ -211,7 +211,7 @@ def jaeger(live: LiveServer, path: str, **params: str) -> tuple[int, dict[str, A
 def test_services_and_operations(loaded: tuple[LiveServer, Stored]) -> None:
     live, _ = loaded
     assert jaeger(live, "/services")[1] == {
-        "data": ["ShopApp", "embrace-app", "orders", "shop-android"],
+        "data": ["ShopApp", "orders", "shop-android", "shop/embrace-app"],
         "total": 4,
         "limit": 0,
         "offset": 0,
@@ -219,6 +219,7 @@ def test_services_and_operations(loaded: tuple[LiveServer, Stored]) -> None:
     }
     assert jaeger(live, "/services/orders/operations")[1]["data"] == ["GET /cart", "SELECT orders"]
     assert jaeger(live, "/services/nobody/operations")[1]["data"] == []
+    assert jaeger(live, "/services/shop%2Fembrace-app/operations")[1]["data"] == ["emb-session"]  # a slash
     answer = httpx.get(
         live.api + "/jaeger/api/operations", params={"service": "orders", "spanKind": "server"}
     )
@@ -327,8 +328,8 @@ SEARCHES: list[tuple[dict[str, str], str]] = [
     ({"service": "shop-android", "end": str(BASE_TIME // 1000 - 1)}, ""),
     ({"service": "shop-android", "tags": "error=true span.kind=client"}, "a"),  # logfmt
     ({"service": "shop-android", "tag": "session.id:sess-B"}, "b"),
-    ({"service": "embrace-app", "tags": json.dumps({"session.id": "emb-D"})}, "d"),
-    ({"service": "embrace-app", "tags": json.dumps({"emb.session_id": "emb-D"})}, "d"),
+    ({"service": "shop/embrace-app", "tags": json.dumps({"session.id": "emb-D"})}, "d"),
+    ({"service": "shop/embrace-app", "tags": json.dumps({"emb.session_id": "emb-D"})}, "d"),
     ({"service": "nobody"}, ""),
 ]
 
