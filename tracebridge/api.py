@@ -8,7 +8,20 @@ from fastapi.responses import JSONResponse
 
 from tracebridge import __version__
 from tracebridge.collector.http import router as otlp_router
-from tracebridge.runtime import Runtime, require_read_token
+from tracebridge.dashboards.pages import router as pages_router
+from tracebridge.query.api import errors as query_errors
+from tracebridge.query.api import routers as query_routers
+from tracebridge.query.api.deps import require_read_token
+from tracebridge.runtime import Runtime
+
+
+def _provide(app: FastAPI, runtime: Runtime) -> None:
+    """What the stages' dependencies read from ``app.state``."""
+    app.state.runtime = runtime
+    app.state.settings = runtime.settings
+    app.state.pipeline = runtime.pipeline
+    app.state.reader = runtime.reader
+    app.state.read_tokens = runtime.settings.read_token_set
 
 
 def create_otlp_app(runtime: Runtime) -> FastAPI:
@@ -19,7 +32,7 @@ def create_otlp_app(runtime: Runtime) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.runtime = runtime
+    _provide(app, runtime)
     app.include_router(otlp_router)
     return app
 
@@ -35,12 +48,10 @@ async def _bad_request(request: Request, exc: Exception) -> JSONResponse:
 
 
 def create_api_app(runtime: Runtime) -> FastAPI:
-    from tracebridge.dashboards.pages import router as pages_router
-    from tracebridge.query.api import routers as query_routers
-
     app = FastAPI(title="tracebridge", version=__version__)
-    app.state.runtime = runtime
+    _provide(app, runtime)
     app.add_exception_handler(RequestValidationError, _bad_request)
+    query_errors.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
