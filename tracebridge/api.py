@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 
 from tracebridge import __version__
 from tracebridge.collector.http import router as otlp_router
@@ -13,6 +14,23 @@ from tracebridge.query.api import errors as query_errors
 from tracebridge.query.api import routers as query_routers
 from tracebridge.query.api.deps import require_read_token
 from tracebridge.runtime import Runtime
+
+
+class IngestStats(BaseModel):
+    """GET /api/v1/stats: the ingest pipeline's counters since start (more may be added)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    requests: int
+    items_accepted: int
+    items_rejected: int
+    refused_overloaded: int
+    items_stored: int
+    inserts: int
+    insert_retries: int
+    dead_lettered: int
+    replayed: int
+    queued_bytes: int
 
 
 def _provide(app: FastAPI, runtime: Runtime) -> None:
@@ -59,12 +77,14 @@ def create_api_app(runtime: Runtime) -> FastAPI:
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable"}, status_code=503)
 
-    @app.get("/api/v1/stats", dependencies=[Depends(require_read_token)])
-    def stats() -> dict[str, object]:
+    @app.get("/api/v1/stats", dependencies=[Depends(require_read_token)], response_model=IngestStats)
+    def stats() -> IngestStats:
         """Ingest counters since start (accepted, rejected, refused when overloaded, stored,
         insert retries, dead-lettered, replayed at start) and bytes waiting for the store."""
         pipeline = runtime.pipeline
-        return {**pipeline.counters.snapshot(), "queued_bytes": pipeline.queued_bytes}
+        return IngestStats.model_validate(
+            {**pipeline.counters.snapshot(), "queued_bytes": pipeline.queued_bytes}
+        )
 
     for router in query_routers:
         app.include_router(router)

@@ -79,7 +79,8 @@ GROUP BY SessionId
 # the answering server's declared http.route, else the client's templated path, else the server's,
 # else the client span name (tracebridge.query.gaps.route_of).
 REQUEST_PAIRS = """
-SELECT multiIf(tupleElement(Answer, 'DeclaredRoute') != '', tupleElement(Answer, 'DeclaredRoute'),
+SELECT TraceId, RequestId AS ClientSpanId, tupleElement(Answer, 'ServerSpanId') AS ServerSpanId,
+       multiIf(tupleElement(Answer, 'DeclaredRoute') != '', tupleElement(Answer, 'DeclaredRoute'),
                ClientRoute != '', ClientRoute,
                tupleElement(Answer, 'ServerRoute') != '', tupleElement(Answer, 'ServerRoute'),
                ClientName) AS Route,
@@ -133,6 +134,15 @@ ARRAY JOIN arrayFilter(d -> has({{dimensions:Array(String)}}, d.1),
 WHERE {_PAIR_FILTERS}
 GROUP BY Dimension, Key, BucketNs
 ORDER BY Dimension, Count DESC, Key, BucketNs
+"""
+
+# The answered requests of some traces, each with its answering attempt (the SQL twin of
+# tracebridge.query.pairing, compared with it by the storage suite).
+SELECT_ANSWERED_REQUESTS = f"""
+SELECT TraceId, ClientSpanId, ServerSpanId, Route, ServiceName, ClientNs, ServerNs
+FROM ({REQUEST_PAIRS})
+WHERE TraceId IN {{trace_ids:Array(String)}}
+ORDER BY TraceId, ClientSpanId
 """
 
 # The distribution of gaps (ms) of the same requests, in adaptive bins (the latency dashboard).

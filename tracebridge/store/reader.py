@@ -14,6 +14,7 @@ from typing import Any
 from tracebridge.store import queries, spans
 from tracebridge.store.client import LockedClient
 from tracebridge.store.rows import (
+    AnsweredRequest,
     CrashTrendRow,
     LatencyGroup,
     Screen,
@@ -167,6 +168,22 @@ class StoreReader:
                 int(r["LastNs"]),
             )
             for r in self.rows(queries.SELECT_LATENCY, params)
+        ]
+
+    def answered_requests(self, trace_ids: Sequence[str]) -> list[AnsweredRequest]:
+        """The answered requests of these traces as the request pairs hold them (by trace, client span)."""
+        rows = self.rows(queries.SELECT_ANSWERED_REQUESTS, {"trace_ids": list(trace_ids)})
+        return [
+            AnsweredRequest(
+                r["TraceId"],
+                r["ClientSpanId"],
+                r["ServerSpanId"],
+                r["Route"],
+                r["ServiceName"],
+                int(r["ClientNs"]),
+                int(r["ServerNs"]),
+            )
+            for r in rows
         ]
 
     def gap_histogram(self, filters: Filters, bins: int) -> list[tuple[float, float, float]]:

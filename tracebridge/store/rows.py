@@ -191,3 +191,17 @@ class CrashTrendRow:
     bucket_ns: int
     app_version: str
     crashes: int
+
+
+@dataclass(frozen=True)
+class AnsweredRequest:
+    """A client request that reached the backend, with the attempt that answered it (the request
+    pairs table; durations in ns)."""
+
+    trace_id: str
+    client_span_id: str
+    server_span_id: str
+    route: str
+    service_name: str
+    client_ns: int
+    server_ns: int
