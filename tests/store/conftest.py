@@ -1,11 +1,13 @@
 """The storage suite's store: one fixture, parametrized by mode, so every test of the suite runs
 against each store tracebridge supports (like Jaeger's storage integration tests).
 
-Modes (``STORE_MODES``): ``embedded`` (chDB through clickhouse-connect, in this process) and
-``server`` (a ClickHouse server at ``TRACEBRIDGE_TEST_CLICKHOUSE_URL``, skipped with a reason when
-unset; each run uses its own database). To add a mode (for example a one-shard chDB Distributed
-cluster selected by ``TRACEBRIDGE_TEST_CLUSTER``), add one function to ``STORE_MODES`` that returns
-the ``Settings`` to open it with, or skips.
+Modes (``STORE_MODES``): ``embedded`` (chDB through clickhouse-connect, in this process; with
+``TRACEBRIDGE_TEST_CLUSTER=1`` in the cluster layout, a one-shard in-process Distributed cluster,
+as tests/conftest.py sets ``TRACEBRIDGE_CLICKHOUSE_CLUSTER``) and ``server`` (a ClickHouse server at
+``TRACEBRIDGE_TEST_CLICKHOUSE_URL``, skipped with a reason when unset; each run uses its own
+database). To add a mode, add one function to ``STORE_MODES`` that returns the ``Settings`` to
+open it with, or skips (chDB opens one data path per process: a second embedded mode needs its own
+pytest run).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pytest
 from tests.store.dataset import Dataset, build_dataset
 from tracebridge.domain import Signal
 from tracebridge.settings import Settings
-from tracebridge.store.client import LockedClient, open_client
+from tracebridge.store.client import LockedClient, open_client, store_layout
 from tracebridge.store.migrator import migrate
 from tracebridge.store.reader import StoreReader
 from tracebridge.store.wire import write_schema_file
@@ -61,7 +63,7 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     mode: str = request.param
     settings = STORE_MODES[mode](tmp_path_factory.mktemp(f"store-{mode}"))
     client = LockedClient(open_client(settings))
-    migrate(client)
+    migrate(client, store_layout(settings))
     schema = None if settings.clickhouse_url else write_schema_file(settings.data_dir.resolve() / "schemas")
     writer = StoreWriter(client, schema)
     data = build_dataset()

@@ -13,11 +13,15 @@
 -- Readers (tracebridge/store/queries.py REQUEST_PAIRS) re-key a hop row without a client half
 -- to its parent and merge again, which pairs a client span with the servers one hop below it,
 -- the rule of tracebridge/query/pairing.py. A re-sent span changes nothing (max, uniq arrays).
-DROP VIEW IF EXISTS tracebridge_request_pairs_client_mv;
-DROP VIEW IF EXISTS tracebridge_request_pairs_server_mv;
-DROP TABLE IF EXISTS tracebridge_request_pairs;
+-- Table names go through the layout placeholders (tracebridge/store/layout.py): in the cluster
+-- layout the rows live in tracebridge_request_pairs_local on each shard, read through the
+-- Distributed tracebridge_request_pairs.
+DROP VIEW IF EXISTS tracebridge_request_pairs_client_mv{{on_cluster}};
+DROP VIEW IF EXISTS tracebridge_request_pairs_server_mv{{on_cluster}};
+{{cluster_only}} DROP TABLE IF EXISTS tracebridge_request_pairs{{on_cluster}};
+DROP TABLE IF EXISTS {{local tracebridge_request_pairs}}{{on_cluster}};
 
-CREATE TABLE IF NOT EXISTS tracebridge_request_pairs
+CREATE TABLE IF NOT EXISTS {{local tracebridge_request_pairs}}{{on_cluster}}
 (
     TraceId String,
     ClientSpanId String,
@@ -43,30 +47,32 @@ CREATE TABLE IF NOT EXISTS tracebridge_request_pairs
     Attempts SimpleAggregateFunction(groupUniqArrayArray, Array(String)),
     IngestTime SimpleAggregateFunction(max, DateTime64(3))
 )
-ENGINE = AggregatingMergeTree
+ENGINE = {{engine AggregatingMergeTree}}
 ORDER BY (TraceId, ClientSpanId);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_request_pairs_client_mv TO tracebridge_request_pairs AS
+{{distributed tracebridge_request_pairs cityHash64(TraceId)}};
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_request_pairs_client_mv{{on_cluster}} TO {{local tracebridge_request_pairs}} AS
 SELECT TraceId, SpanId AS ClientSpanId, toUInt8(1) AS HasClient,
        Timestamp AS ClientStart, Duration AS ClientDuration, HttpRoute AS ClientRoute, SpanName AS ClientName,
        HttpStatus AS ClientHttpStatus, tracebridge_span_in_error(StatusCode, SpanKind, HttpStatus) AS ClientError,
        SessionId, toString(AppVersion) AS AppVersion, toString(OsName) AS OsName, toString(OsVersion) AS OsVersion,
        toString(DeviceModel) AS DeviceModel, toString(NetworkType) AS NetworkType, IngestTime
-FROM otel_traces
+FROM {{local otel_traces}}
 WHERE Side = 'client' AND SpanKind = 'Client';
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_request_pairs_server_mv TO tracebridge_request_pairs AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_request_pairs_server_mv{{on_cluster}} TO {{local tracebridge_request_pairs}} AS
 SELECT TraceId, ParentSpanId AS ClientSpanId, toUInt8(1) AS HasServer,
        tuple(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration), SpanId, toUnixTimestamp64Nano(Timestamp), Duration,
              SpanAttributes['http.route'], HttpRoute, toString(ServiceName), HttpStatus,
              tracebridge_span_in_error(StatusCode, SpanKind, HttpStatus)) AS Answer,
        [SpanId] AS Attempts, IngestTime
-FROM otel_traces
+FROM {{local otel_traces}}
 WHERE Side = 'backend' AND SpanKind = 'Server' AND ParentSpanId != '';
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_request_pairs_hop_mv TO tracebridge_request_pairs AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_request_pairs_hop_mv{{on_cluster}} TO {{local tracebridge_request_pairs}} AS
 SELECT TraceId, SpanId AS ClientSpanId, toUInt8(1) AS HasHop, ParentSpanId AS UpstreamSpanId, IngestTime
-FROM otel_traces
+FROM {{local otel_traces}}
 WHERE Side = 'backend' AND SpanKind != 'Server' AND ParentSpanId != '';
 
 -- Stores created before this migration: pair what is already there (once).
