@@ -6,7 +6,9 @@ Max-Age from TRACEBRIDGE_SIGNIN_MAX_AGE_S, Secure when the request came over TLS
 ``X-Forwarded-Proto: https`` from a proxy), then redirects (303) to ``next``, which may only be a
 local path. Wrong tokens are limited per client address (TRACEBRIDGE_SIGNIN_FAILURES_PER_MINUTE,
 then 429 with Retry-After, also for a right token). ``POST /signout`` clears the cookie. Both POSTs
-refuse a cross-site ``Origin``. ``PageRoute`` adds a sign-out button to pages seen through a cookie.
+refuse a cross-site ``Origin``. ``require_page_access`` guards the pages; ``PageRoute`` adds a
+sign-out button to pages seen through a cookie. Reads ``settings``, ``signer`` and
+``signin_failures`` from ``app.state`` (filled by ``tracebridge.api``).
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
-from tracebridge.auth import COOKIE_NAME, AuthResult, token_accepted
+from tracebridge.auth import COOKIE_NAME, AuthResult, SessionSigner, token_accepted
 from tracebridge.dashboards.html import Markup, esc, page
-from tracebridge.runtime import SIGNIN_PATH, RuntimeDep, read_access
+from tracebridge.query.api.deps import read_access
+from tracebridge.ratelimit import FailureLimiter
+from tracebridge.settings import Settings
 
+SIGNIN_PATH = "/signin"
 SIGNOUT_PATH = "/signout"
 MAX_FORM_BYTES = 8192
 SIGNOUT_FORM = (
@@ -32,6 +37,17 @@ SIGNOUT_FORM = (
 ).encode()
 
 router = APIRouter(tags=["sign-in"], include_in_schema=False)
+
+
+async def require_page_access(request: Request) -> None:
+    """Router-level dependency of the HTML pages: like ``require_read_token``, but a browser
+    without a credential is sent (303) to the sign-in page, which returns it here afterwards."""
+    result = read_access(request)
+    if result is AuthResult.MISSING:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise HTTPException(303, "sign in first", {"Location": f"{SIGNIN_PATH}?next={quote(here, safe='')}"})
+    if result is AuthResult.WRONG:
+        raise HTTPException(403, "the read token is not valid")
 
 
 def safe_next(value: str | None) -> str:
@@ -85,16 +101,16 @@ def _form_page(next_path: str, message: str = "", status: int = 200, retry_after
 
 
 @router.get(SIGNIN_PATH, response_model=None)
-def signin_form(request: Request, runtime: RuntimeDep, next: str = "/") -> Response:
+def signin_form(request: Request, next: str = "/") -> Response:
     """The form; straight on to ``next`` when auth is off or the browser is already signed in."""
     target = safe_next(next)
-    if read_access(request, runtime) is AuthResult.OK:
+    if read_access(request) is AuthResult.OK:
         return RedirectResponse(target, status_code=303)
     return _form_page(target)
 
 
 @router.post(SIGNIN_PATH, response_model=None)
-async def signin(request: Request, runtime: RuntimeDep) -> Response:
+async def signin(request: Request) -> Response:
     """200-form/303-redirect flow: 303 with the cookie for a right token, 403 and the form again
     for a wrong one, 429 + Retry-After while the address is over its failure limit, 400 for a
     malformed or cross-site form."""
@@ -106,23 +122,26 @@ async def signin(request: Request, runtime: RuntimeDep) -> Response:
     except (UnicodeDecodeError, ValueError):
         return _form_page("/", "the sign-in form could not be read", 400)
     target = safe_next((fields.get("next") or ["/"])[0])
-    accepted = runtime.settings.read_token_set
+    settings: Settings = request.app.state.settings
+    signer: SessionSigner = request.app.state.signer
+    failures: FailureLimiter = request.app.state.signin_failures
+    accepted = settings.read_token_set
     if not accepted:
         return RedirectResponse(target, status_code=303)
     address, now = client_address(request), time.monotonic()
-    wait = runtime.signin_failures.retry_after(address, now)
+    wait = failures.retry_after(address, now)
     if wait:
         message = f"too many wrong tokens from your address: try again in {wait} s"
         return _form_page(target, message, 429, retry_after=wait)
     token = (fields.get("token") or [""])[0].strip()
     if not token or not token_accepted(token, accepted):
-        runtime.signin_failures.record_failure(address, now)
+        failures.record_failure(address, now)
         return _form_page(target, "that token is not a read token of this server", 403)
     response = RedirectResponse(target, status_code=303)
-    max_age = runtime.settings.signin_max_age_s
+    max_age = settings.signin_max_age_s
     response.set_cookie(
         COOKIE_NAME,
-        runtime.signer.issue(token, time.time(), max_age),
+        signer.issue(token, time.time(), max_age),
         max_age=max_age,
         path="/",
         secure=over_tls(request),

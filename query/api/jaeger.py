@@ -17,12 +17,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from tracebridge.query.api.deps import ReaderDep, require_read_token
 from tracebridge.query.jaeger import reader as jaeger_reader
 from tracebridge.query.jaeger.convert import jaeger_trace_id
 from tracebridge.query.jaeger.model import Envelope, Error
 from tracebridge.query.jaeger.params import ParamError, parse_search, parse_trace_id
 from tracebridge.query.views import json_response
-from tracebridge.runtime import ReaderDep, require_read_token
 
 router = APIRouter(prefix="/jaeger/api", tags=["jaeger"], dependencies=[Depends(require_read_token)])
 
