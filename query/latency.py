@@ -38,7 +38,7 @@ FILTER_COLUMNS: dict[str, str] = {
 }
 
 PAIRS = """
-SELECT if(ServerRoute != '', ServerRoute, ClientRoute) AS Route,
+SELECT if(ServerRoute != '', ServerRoute, ClientRoute) AS Route, TraceId, ClientSpanId,
        AppVersion, OsName, OsVersion, DeviceModel, NetworkType, ServiceName,
        toUnixTimestamp64Nano(ClientStart) AS ClientStartNs,
        toInt64(ClientDuration) AS ClientNs, toInt64(ServerDuration) AS ServerNs

@@ -104,7 +104,11 @@ def backend_groups(trace_id: bytes, call: Call) -> list[tuple[dict[str, Any], li
                 e_start + call.edge_ns,
                 parent=call.client_id,
                 kind="server",
-                attributes={"http.request.method": "GET", "url.path": "/products/7"},
+                attributes={
+                    "http.request.method": "GET",
+                    "url.path": "/products/7",
+                    "http.route": call.route,
+                },
             )
         ]
         if call.origin_ns is not None:
