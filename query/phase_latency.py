@@ -15,7 +15,6 @@ tier; all restricted to the row's requests by (TraceId, SpanId).
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
@@ -27,6 +26,7 @@ from tracebridge.query.explain import read_gap_context
 from tracebridge.query.filters import LatencyFilters, parse_latency_filters
 from tracebridge.query.latency import PAIRS, _where, group_column
 from tracebridge.query.pairing import pair_requests
+from tracebridge.query.percentile import ms, percentile_inc
 from tracebridge.query.phases import (
     NETWORK_TIMING_EVENT,
     OKHTTP_ATTRIBUTES,
@@ -93,22 +93,13 @@ def parse_phases_flag(value: str | None) -> bool:
     raise HTTPException(400, f"invalid parameter 'phases': {value!r} is not true or false")
 
 
-def percentile_inc(values: Sequence[int], q: float) -> float:
-    """Exact percentile, linear between closest ranks (PERCENTILE.INC; quantilesExactInclusive)."""
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def phase_stats(values: Sequence[int]) -> dict[str, Any]:
     if not values:
         return {"count": 0, "p50_ms": None, "p99_ms": None}
     return {
         "count": len(values),
-        "p50_ms": round(percentile_inc(values, 0.5) / 1_000_000, 3),
-        "p99_ms": round(percentile_inc(values, 0.99) / 1_000_000, 3),
+        "p50_ms": ms(percentile_inc(values, 0.5)),
+        "p99_ms": ms(percentile_inc(values, 0.99)),
     }
 
 

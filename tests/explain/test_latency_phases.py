@@ -11,7 +11,7 @@ from tests.explain.shapes import Call, android, request_payloads, web_resource
 from tests.explain.test_phases import web_events
 from tests.query.builders import poll_json, unique
 from tests.telemetry import BASE_TIME, MS, SECOND
-from tracebridge.query.phase_latency import percentile_inc
+from tracebridge.query.percentile import percentile_inc
 
 
 def test_percentile_inc_matches_linear_interpolation() -> None:
