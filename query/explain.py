@@ -1,14 +1,16 @@
-"""Explain each gap of a trace or session: network phases and edge hop (reads + one attach step).
+"""Explain each gap of a trace or session (network phases, edge hop) and its queued work.
 
 ``read_gap_context`` fetches, for some traces, what the span reads of a trace or session
 document do not carry: the OkHttp-style phase attributes of client request spans, the
 ``http.client.network_timing`` log records, and which backend spans run on an edge tier (their
 resource attributes). ``explain_gaps`` then adds ``phases`` and ``edge`` to each gap entry and,
-behind an edge tier, makes the origin span the gap's server (the contract's rule).
+behind an edge tier, makes the origin span the gap's server (the contract's rule);
+``explain_document`` also sets the document's ``queued[]`` (see ``queued.py``).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +23,10 @@ from tracebridge.query.phases import (
     request_phases,
     timing_records_by_span,
 )
+from tracebridge.query.queued import ConsumerSpan, queued_work
 from tracebridge.store.attributes import from_stored
 from tracebridge.store.reader import StoreReader
-from tracebridge.store.rows import StoredSpan
+from tracebridge.store.rows import STATUS_NAMES, StoredSpan
 
 SELECT_PHASE_ATTRIBUTES = """
 SELECT TraceId, SpanId, mapFilter((k, v) -> has({names:Array(String)}, k), SpanAttributes) AS PhaseAttributes
@@ -44,6 +47,14 @@ WHERE TraceId IN {trace_ids:Array(String)} AND Side = 'backend'
 LIMIT 1 BY TraceId, SpanId
 """
 
+SELECT_LINKED_CONSUMERS = """
+SELECT LinkedTraceId, LinkedSpanId, TraceId, SpanId, SpanName, ServiceName,
+       toUnixTimestamp64Nano(Timestamp) AS StartNs, Duration, StatusCode
+FROM tracebridge_span_links
+WHERE LinkedTraceId IN {trace_ids:Array(String)} AND LinkedSpanId IN {span_ids:Array(String)}
+LIMIT 1 BY LinkedTraceId, LinkedSpanId, TraceId, SpanId
+"""
+
 SELECT_NETWORK_TIMING = """
 SELECT TraceId, SpanId,
        toUnixTimestamp64Nano(if(Timestamp > toDateTime64(0, 9), Timestamp, ObservedTimestamp)) AS TimeNs,
@@ -62,10 +73,14 @@ class GapContext:
     phase_attributes: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
     timing: Mapping[tuple[str, str], NetworkTimingRecord] = field(default_factory=dict)
     edge_ids: frozenset[str] = frozenset()
+    consumers: Mapping[tuple[str, str], Sequence[ConsumerSpan]] = field(default_factory=dict)
 
 
-def read_gap_context(reader: StoreReader, trace_ids: Sequence[str]) -> GapContext:
-    """Three reads keyed by trace id (otel_traces is ordered by it; otel_logs has a bloom index)."""
+def read_gap_context(
+    reader: StoreReader, trace_ids: Sequence[str], producer_ids: Sequence[str] = ()
+) -> GapContext:
+    """Three reads keyed by trace id (otel_traces is ordered by it; otel_logs has a bloom index),
+    and one of the spans linking to the ``producer_ids`` (the links table is ordered by them)."""
     if not trace_ids:
         return GapContext()
     ids = list(trace_ids)
@@ -87,7 +102,21 @@ def read_gap_context(reader: StoreReader, trace_ids: Sequence[str]) -> GapContex
         )
         for r in reader.rows(SELECT_NETWORK_TIMING, {"trace_ids": ids, "event": NETWORK_TIMING_EVENT})
     ]
-    return GapContext(attributes, timing_records_by_span(records), edge_ids)
+    consumers: dict[tuple[str, str], list[ConsumerSpan]] = defaultdict(list)
+    if producer_ids:
+        for r in reader.rows(SELECT_LINKED_CONSUMERS, {"trace_ids": ids, "span_ids": list(producer_ids)}):
+            consumers[(r["LinkedTraceId"], r["LinkedSpanId"])].append(
+                ConsumerSpan(
+                    r["TraceId"],
+                    r["SpanId"],
+                    r["SpanName"],
+                    r["ServiceName"],
+                    int(r["StartNs"]),
+                    int(r["Duration"]),
+                    STATUS_NAMES.get(r["StatusCode"], "unset"),
+                )
+            )
+    return GapContext(attributes, timing_records_by_span(records), edge_ids, consumers)
 
 
 def _with_phase_attributes(span: StoredSpan, context: GapContext) -> StoredSpan:
@@ -138,8 +167,17 @@ def _serve_from(gap: MutableMapping[str, Any], client: StoredSpan, origin: Store
 def explain_document(
     document: MutableMapping[str, Any], spans: Sequence[StoredSpan], context: GapContext
 ) -> None:
-    """``explain_gaps`` over a trace document's ``gaps`` or every trace of a session document."""
+    """``explain_gaps`` over a trace document's ``gaps`` or every trace of a session document,
+    and the document's ``queued[]`` (the messages its spans produced)."""
     if "gaps" in document:
         explain_gaps(document["gaps"], spans, context)
     for trace in document.get("traces", []):
         explain_gaps(trace["gaps"], spans, context)
+    document["queued"] = [m.to_json() for m in queued_work(spans, context.consumers)]
+
+
+def read_document_context(reader: StoreReader, spans: Sequence[StoredSpan]) -> GapContext:
+    """``read_gap_context`` for the traces of these spans and the messages they produced."""
+    trace_ids = sorted({s.trace_id for s in spans})
+    producers = [s.span_id for s in spans if s.kind == "producer"]
+    return read_gap_context(reader, trace_ids, producers)

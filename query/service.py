@@ -18,7 +18,7 @@ from fastapi import HTTPException
 
 from tracebridge.query.crashes.lookup import crash_counts_by_session, crashes_in_session, crashes_in_trace
 from tracebridge.query.crashes.sessions import sessions_with_inferred_crashes
-from tracebridge.query.explain import explain_document, read_gap_context
+from tracebridge.query.explain import explain_document, read_document_context
 from tracebridge.query.filters import (
     LatencyFilters,
     SessionFilters,
@@ -57,7 +57,7 @@ def trace_document(reader: StoreReader, trace_id: str) -> dict[str, Any] | None:
         return None
     document = build_trace(trace_id, spans)
     document["crashes"] = crashes.result()
-    explain_document(document, spans, read_gap_context(reader, [trace_id]))  # issue 14: phases, edge
+    explain_document(document, spans, read_document_context(reader, spans))  # issue 14
     return document
 
 
@@ -113,7 +113,7 @@ def session_document(reader: StoreReader, session_id: str) -> dict[str, Any] | N
     if not spans and not crashes:
         return None
     document = build_session(session_id, spans, crashes)
-    explain_document(document, spans, read_gap_context(reader, trace_ids))  # issue 14: phases, edge
+    explain_document(document, spans, read_document_context(reader, spans))  # issue 14
     return document
 
 
