@@ -1,0 +1,18 @@
+"""GET /api/v1/screens: per screen, p50/p99 time to usable, request wait and server time."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from tracebridge.query.filters import query_params
+from tracebridge.query.screens import screens_document
+from tracebridge.query.views import json_response
+from tracebridge.runtime import ReaderDep, require_read_token
+
+router = APIRouter(prefix="/api/v1", tags=["screens"], dependencies=[Depends(require_read_token)])
+
+
+@router.get("/screens")
+def get_screens(request: Request, reader: ReaderDep) -> Response:
+    return json_response(screens_document(reader, query_params(request)))
