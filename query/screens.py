@@ -101,11 +101,11 @@ def screen_visits(screens: Sequence[ScreenSpan], spans: Sequence[StoredSpan]) ->
         adjusted = adjusted_starts(trace_spans, pairs)
         by_id = {s.span_id: s for s in trace_spans}
         for screen in wanted:
-            span = by_id.get(screen.span_id)
-            if span is None:
+            found = by_id.get(screen.span_id)
+            if found is None:
                 continue
-            below = [p for p in pairs if _is_below(p.client, span.span_id, by_id)]
-            low, high = span.start_time_unix_nano, span.end_time_unix_nano
+            below = [p for p in pairs if _is_below(p.client, found.span_id, by_id)]
+            low, high = found.start_time_unix_nano, found.end_time_unix_nano
             wait = union_ns(
                 [(p.client.start_time_unix_nano, p.client.end_time_unix_nano) for p in below], low, high
             )
@@ -118,7 +118,7 @@ def screen_visits(screens: Sequence[ScreenSpan], spans: Sequence[StoredSpan]) ->
                 low,
                 high,
             )
-            visits.append(ScreenVisit(screen.screen, span.duration_ns, wait, server))
+            visits.append(ScreenVisit(screen.screen, found.duration_ns, wait, server))
     return visits
 
 
