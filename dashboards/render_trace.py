@@ -24,6 +24,7 @@ from tracebridge.dashboards.html import (
     table,
     trace_href,
 )
+from tracebridge.dashboards.render_explain import gap_breakdown_section, queued_section
 from tracebridge.query.views import span_tree_order
 
 
@@ -133,6 +134,7 @@ def trace_page(document: Mapping[str, Any]) -> str:
         f'<h1>Trace <span class="mono">{esc(document["trace_id"])}</span></h1>{facts}'
         f"{figure_html('waterfall', charts.waterfall(document))}"
         f"<h2>Requests and their gaps</h2>{table(gap_columns, gap_rows, css_id='gaps')}"
+        f"{gap_breakdown_section(document.get('gaps') or [])}{queued_section(document.get('queued') or [])}"
         f"<h2>Crashes</h2>{_crash_table(document.get('crashes') or [], 'crashes')}"
         f"<h2>Spans</h2>{table(span_columns, span_rows, classes, css_id='spans')}"
     )
@@ -204,6 +206,8 @@ def session_page(document: Mapping[str, Any], screens: pl.DataFrame) -> str:
         f'<h1>Session <span class="mono">{esc(document["session_id"])}</span></h1>{facts}'
         f"{figure_html('timeline', charts.session_timeline(document, screens))}"
         f"<h2>Requests</h2>{table(columns, rows, classes, css_id='requests')}"
+        f"{gap_breakdown_section([g for t in traces for g in t.get('gaps') or []])}"
+        f"{queued_section(document.get('queued') or [])}"
         f"<h2>Screens</h2>{table((Column('screen'), Column('entered')), screen_rows, css_id='screens')}"
         f"<h2>Crashes</h2>{_crash_table(crashes, 'crashes')}"
     )
