@@ -1,8 +1,10 @@
 -- Span links by the span they point at (issue 14, queued work): a CONSUMER or worker span that
 -- links to the PRODUCER span of a message is found from the producer's (TraceId, SpanId), even when
 -- the consumer ran minutes later in another trace. One row per (link, linking span); a re-sent span
--- collapses on the sort key. The last statement fills the table from spans stored before it existed.
-CREATE TABLE IF NOT EXISTS tracebridge_span_links
+-- collapses on the sort key. The last statement fills the table from spans stored before it existed
+-- (through the plain names, so in the cluster layout it reads and writes every shard; a span the
+-- view also wrote meanwhile collapses on the sort key, and readers de-duplicate with LIMIT 1 BY).
+CREATE TABLE IF NOT EXISTS {{local tracebridge_span_links}}{{on_cluster}}
 (
     LinkedTraceId String,
     LinkedSpanId String,
@@ -17,14 +19,16 @@ CREATE TABLE IF NOT EXISTS tracebridge_span_links
     HttpStatus UInt16,
     IngestTime DateTime64(3) DEFAULT now64(3)
 )
-ENGINE = ReplacingMergeTree(IngestTime)
+ENGINE = {{engine ReplacingMergeTree(IngestTime)}}
 ORDER BY (LinkedTraceId, LinkedSpanId, TraceId, SpanId);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_span_links_mv TO tracebridge_span_links AS
+{{distributed tracebridge_span_links cityHash64(TraceId)}};
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_span_links_mv{{on_cluster}} TO {{local tracebridge_span_links}} AS
 SELECT tupleElement(link, 1) AS LinkedTraceId, tupleElement(link, 2) AS LinkedSpanId, TraceId, SpanId, SpanName,
        toString(SpanKind) AS SpanKind, toString(ServiceName) AS ServiceName, Timestamp, Duration,
        toString(StatusCode) AS StatusCode, HttpStatus
-FROM otel_traces
+FROM {{local otel_traces}}
 ARRAY JOIN arrayZip(Links.TraceId, Links.SpanId) AS link
 WHERE notEmpty(Links.SpanId);
 
@@ -35,5 +39,4 @@ SELECT tupleElement(link, 1), tupleElement(link, 2), TraceId, SpanId, SpanName, 
        toString(ServiceName), Timestamp, Duration, toString(StatusCode), HttpStatus, IngestTime
 FROM otel_traces
 ARRAY JOIN arrayZip(Links.TraceId, Links.SpanId) AS link
-WHERE notEmpty(Links.SpanId)
-  AND (TraceId, SpanId) NOT IN (SELECT TraceId, SpanId FROM tracebridge_span_links);
+WHERE notEmpty(Links.SpanId);
