@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from tracebridge.query.explain_models import Flags
 from tracebridge.query.filters import query_params
 from tracebridge.query.flags import flags_document
 from tracebridge.query.views import json_response
@@ -13,6 +14,6 @@ from tracebridge.runtime import ReaderDep, require_read_token
 router = APIRouter(prefix="/api/v1", tags=["flags"], dependencies=[Depends(require_read_token)])
 
 
-@router.get("/flags")
+@router.get("/flags", response_model=Flags)
 def get_flags(request: Request, reader: ReaderDep) -> Response:
     return json_response(flags_document(reader, query_params(request)))

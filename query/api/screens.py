@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from tracebridge.query.explain_models import Screens
 from tracebridge.query.filters import query_params
 from tracebridge.query.screens import screens_document
 from tracebridge.query.views import json_response
@@ -13,6 +14,6 @@ from tracebridge.runtime import ReaderDep, require_read_token
 router = APIRouter(prefix="/api/v1", tags=["screens"], dependencies=[Depends(require_read_token)])
 
 
-@router.get("/screens")
+@router.get("/screens", response_model=Screens)
 def get_screens(request: Request, reader: ReaderDep) -> Response:
     return json_response(screens_document(reader, query_params(request)))

@@ -18,6 +18,7 @@ from tests.telemetry import (
     new_trace_id,
     traces_request,
 )
+from tracebridge.query.explain_models import Flags
 from tracebridge.query.flags import Evaluation, stale_flags
 
 DAY = 24 * 3600 * SECOND
@@ -117,6 +118,7 @@ def test_flag_variants_latency_crashes_and_sources(server: LiveServer) -> None:
         )
 
     doc = poll_json(server, "/api/v1/flags", ready, until=str(start + DAY))
+    Flags.model_validate(doc)
     rows = {(r["key"], r["variant"]): r for r in doc["flags"]}
     treatment, control = rows[(key, "treatment")], rows[(key, "control")]
     assert (treatment["evaluations"], treatment["sessions"]) == (3, 3)

@@ -9,6 +9,7 @@ from tests.explain.shapes import Call, android, network_timing_log, request_payl
 from tests.explain.test_phases import web_events
 from tests.query.builders import poll_json, unique
 from tests.telemetry import BASE_TIME, MS, SECOND
+from tracebridge.query.explain_models import Edge, Phases
 
 
 def _send(server: LiveServer, *messages: Any, path: str = "/v1/traces") -> None:
@@ -70,6 +71,7 @@ def test_web_okhttp_and_network_timing_phases(server: LiveServer) -> None:
         "after_response_ns": 10 * MS,
     }
     assert gap["edge"] is None
+    Phases.model_validate(gap["phases"])
     ok = _trace(server, tid_ok, 2)["gaps"][0]["phases"]
     assert ok["source"] == "okhttp"
     assert (ok["dns_ns"], ok["connect_ns"], ok["tls_ns"], ok["request_ns"]) == (31 * MS, 140 * MS, 88 * MS, 0)
@@ -120,6 +122,7 @@ def test_edge_split_and_served_at_edge(server: LiveServer) -> None:
         "edge_to_origin_ns": 120 * MS,
         "served_at_edge": False,
     }
+    Edge.model_validate(gap["edge"])
     assert gap["server_span_id"] == forwarded.origin_id.hex()
     assert gap["server_duration_ns"] == 300 * MS and gap["gap_ns"] == 200 * MS
     assert gap["route"] == "/products/{id}"

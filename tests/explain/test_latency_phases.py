@@ -11,6 +11,7 @@ from tests.explain.shapes import Call, android, request_payloads, web_resource
 from tests.explain.test_phases import web_events
 from tests.query.builders import poll_json, unique
 from tests.telemetry import BASE_TIME, MS, SECOND
+from tracebridge.query.explain_models import LatencyPhases
 from tracebridge.query.percentile import percentile_inc
 
 
@@ -56,6 +57,7 @@ def test_phase_percentiles_per_route_and_network(server: LiveServer) -> None:
 
     doc = poll_json(server, "/api/v1/latency", complete, group_by="route", route=route, phases="true")
     (row,) = doc["rows"]
+    LatencyPhases.model_validate({"phases": row["phases"], "edge_served_share": row["edge_served_share"]})
     dns = row["phases"]["dns"]
     all_dns = [v * MS for v in dns_values] + [20 * MS]  # + the web request's dns
     assert dns["count"] == 5

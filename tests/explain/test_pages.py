@@ -66,3 +66,13 @@ def test_pages_show_phases_edge_queued_and_flags(server: LiveServer) -> None:
     assert key in flags.text and "Stale flags" in flags.text
     assert 'id="stale"' in flags.text and flags.text.index(key, flags.text.index('id="stale"')) > 0
     assert server.get("/dashboards/flags", bogus="1").status_code == 400
+
+
+def test_openapi_describes_the_new_endpoints(server: LiveServer) -> None:
+    schema = server.get("/openapi.json").json()
+    for path, model in (("/api/v1/flags", "Flags"), ("/api/v1/screens", "Screens")):
+        answer = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert answer == {"$ref": f"#/components/schemas/{model}"}
+    components = schema["components"]["schemas"]
+    assert "single_variant_since_unix_nano" in components["StaleFlag"]["properties"]
+    assert "time_to_usable_p99_ms" in components["ScreenRow"]["properties"]

@@ -18,6 +18,7 @@ from tests.telemetry import (
     span,
     traces_request,
 )
+from tracebridge.query.explain_models import QueuedMessage
 
 MINUTE = 60 * SECOND
 
@@ -157,6 +158,8 @@ def test_queued_work_by_link_and_by_trace(server: LiveServer) -> None:
         return all(q["consumer_span_id"] for q in doc["queued"])
 
     trace = poll_json(server, f"/api/v1/traces/{trace_id.hex()}", processed)
+    for message in trace["queued"]:
+        QueuedMessage.model_validate(message)
     after = shape(trace)
     assert after[published.hex()] == (worker_trace.hex(), worker_span.hex(), 3 * MINUTE, 1200 * MS, "ok")
     assert after[emailed.hex()] == (mail_trace.hex(), mail_span.hex(), 4 * MINUTE - 15 * MS, 80 * MS, "error")

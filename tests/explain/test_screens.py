@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import LiveServer
 from tests.query.builders import Request, build, ingest, poll_json, unique
 from tests.telemetry import BASE_TIME, MS, SECOND, android_resource
+from tracebridge.query.explain_models import Screens
 from tracebridge.query.screens import union_ns
 
 
@@ -37,6 +38,7 @@ def test_screen_time_to_usable_and_request_wait(server: LiveServer) -> None:
         return any(r["screen"] == screen and r["count"] == 3 for r in doc["screens"])
 
     doc = poll_json(server, "/api/v1/screens", ready, app_version=app)
+    Screens.model_validate(doc)
     (row,) = [r for r in doc["screens"] if r["screen"] == screen]
     assert row["time_to_usable_p50_ms"] == 2000.0 and row["time_to_usable_p99_ms"] == pytest.approx(2980.0)
     assert row["request_wait_p50_ms"] == 600.0 and row["request_wait_p99_ms"] == 600.0
