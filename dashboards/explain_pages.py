@@ -26,9 +26,8 @@ def latency_extra(reader: StoreReader, raw: Mapping[str, str]) -> Markup:
     """Phase p99s per route and network type, edge-served share, and screens, for the latency page."""
     rows = {}
     for group_by in ("route", "network_type"):
-        document = latency_rows(reader, group_by, raw)
-        add_phase_percentiles(reader, document, raw)
-        rows[group_by] = document["rows"]
+        document = add_phase_percentiles(reader, latency_rows(reader, group_by, raw), raw)
+        rows[group_by] = [row.model_dump() for row in document.rows]
     screen_params = {k: v for k, v in raw.items() if k in SCREEN_PARAM_NAMES}
     screens = screens_document(reader, screen_params)["screens"]
     return latency_phase_section(rows["route"], rows["network_type"], screens)

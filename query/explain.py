@@ -3,19 +3,22 @@
 ``read_gap_context`` fetches, for some traces, what the span reads of a trace or session
 document do not carry: the OkHttp-style phase attributes of client request spans, the
 ``http.client.network_timing`` log records, and which backend spans run on an edge tier (their
-resource attributes). ``explain_gaps`` then adds ``phases`` and ``edge`` to each gap entry and,
-behind an edge tier, makes the origin span the gap's server (the contract's rule);
-``explain_document`` also sets the document's ``queued[]`` (see ``queued.py``).
+resource attributes). ``explain_trace`` / ``explain_session`` then add ``phases`` and ``edge`` to
+each gap and, behind an edge tier, make the origin span the gap's server (the contract's rule),
+and set the document's ``queued[]`` (see ``queued.py``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tracebridge.query.edge import SpanTree, edge_hop, is_edge_resource
+from tracebridge.query.explain_models import Edge, Phases
+from tracebridge.query.explain_models import QueuedMessage as QueuedModel
+from tracebridge.query.models import Gap, Session, Trace
 from tracebridge.query.phases import (
     NETWORK_TIMING_EVENT,
     OKHTTP_ATTRIBUTES,
@@ -123,57 +126,64 @@ def _with_phase_attributes(span: StoredSpan, context: GapContext) -> StoredSpan:
     extra = context.phase_attributes.get((span.trace_id, span.span_id))
     if not extra or all(k in span.attributes for k in extra):
         return span
-    from dataclasses import replace
-
     return replace(span, attributes={**extra, **span.attributes})
 
 
-def explain_gaps(
-    gaps: Sequence[MutableMapping[str, Any]], spans: Sequence[StoredSpan], context: GapContext
-) -> None:
-    """Add ``phases`` and ``edge`` to every gap entry (in place); behind an edge tier the origin
-    span becomes the gap's server (``server_span_id``, durations, name, service)."""
+def explain_gap(gap: Gap, tree: SpanTree, context: GapContext) -> Gap:
+    """The gap with ``phases`` and ``edge``; behind an edge tier the origin span becomes its server
+    (``server_span_id``, the same attempt in ``attempts``, durations, gap, name, service, route)."""
+    client = tree.get(gap.trace_id, gap.client_span_id)
+    if client is None:
+        return gap
+    client = _with_phase_attributes(client, context)
+    phases = request_phases(client, context.timing.get((client.trace_id, client.span_id)))
+    server = tree.get(gap.trace_id, gap.server_span_id)
+    hop = None if server is None else edge_hop(client, server, tree, context.edge_ids)
+    update: dict[str, Any] = {
+        "phases": None if phases is None else Phases.model_validate(phases.to_json()),
+        "edge": None if hop is None else Edge.model_validate(hop.to_json()),
+    }
+    origin = None if hop is None else hop.origin
+    if origin is not None and origin.span_id != gap.server_span_id:
+        route = origin.attributes.get("http.route")
+        skew = gap.clock_skew_ns or 0
+        update |= {
+            "server_span_id": origin.span_id,
+            "attempts": [origin.span_id if a == gap.server_span_id else a for a in gap.attempts],
+            "server_duration_ns": origin.duration_ns,
+            "gap_ns": client.duration_ns - origin.duration_ns,
+            "server_name": origin.name,
+            "service_name": origin.service_name,
+            "server_start_time_unix_nano": origin.start_time_unix_nano,
+            "adjusted_server_start_time_unix_nano": origin.start_time_unix_nano - skew,
+        }
+        if isinstance(route, str) and route:
+            update["route"] = route
+    return gap.model_copy(update=update)
+
+
+def _queued(spans: Sequence[StoredSpan], context: GapContext) -> list[QueuedModel]:
+    return [QueuedModel.model_validate(m.to_json()) for m in queued_work(spans, context.consumers)]
+
+
+def explain_trace(trace: Trace, spans: Sequence[StoredSpan], context: GapContext) -> Trace:
+    """A trace document with its gaps explained and its ``queued[]``."""
     tree = SpanTree(spans)
-    for gap in gaps:
-        client = tree.get(gap["trace_id"], gap["client_span_id"])
-        if client is None:
-            gap.setdefault("phases", None)
-            gap.setdefault("edge", None)
-            continue
-        client = _with_phase_attributes(client, context)
-        record = context.timing.get((client.trace_id, client.span_id))
-        phases = request_phases(client, record)
-        gap["phases"] = None if phases is None else phases.to_json()
-        server = tree.get(gap["trace_id"], gap.get("server_span_id"))
-        hop = None if server is None else edge_hop(client, server, tree, context.edge_ids)
-        gap["edge"] = None if hop is None else hop.to_json()
-        if hop is not None and hop.origin is not None and hop.origin.span_id != gap["server_span_id"]:
-            _serve_from(gap, client, hop.origin)
+    return trace.model_copy(
+        update={
+            "gaps": [explain_gap(g, tree, context) for g in trace.gaps],
+            "queued": _queued(spans, context),
+        }
+    )
 
 
-def _serve_from(gap: MutableMapping[str, Any], client: StoredSpan, origin: StoredSpan) -> None:
-    gap["server_span_id"] = origin.span_id
-    gap["server_duration_ns"] = origin.duration_ns
-    gap["gap_ns"] = client.duration_ns - origin.duration_ns
-    if "server_name" in gap:
-        gap["server_name"] = origin.name
-    if "service_name" in gap:
-        gap["service_name"] = origin.service_name
-    route = origin.attributes.get("http.route")
-    if isinstance(route, str) and route:
-        gap["route"] = route
-
-
-def explain_document(
-    document: MutableMapping[str, Any], spans: Sequence[StoredSpan], context: GapContext
-) -> None:
-    """``explain_gaps`` over a trace document's ``gaps`` or every trace of a session document,
-    and the document's ``queued[]`` (the messages its spans produced)."""
-    if "gaps" in document:
-        explain_gaps(document["gaps"], spans, context)
-    for trace in document.get("traces", []):
-        explain_gaps(trace["gaps"], spans, context)
-    document["queued"] = [m.to_json() for m in queued_work(spans, context.consumers)]
+def explain_session(session: Session, spans: Sequence[StoredSpan], context: GapContext) -> Session:
+    """A session document with every trace's gaps explained and the session's ``queued[]``."""
+    tree = SpanTree(spans)
+    traces = [
+        t.model_copy(update={"gaps": [explain_gap(g, tree, context) for g in t.gaps]}) for t in session.traces
+    ]
+    return session.model_copy(update={"traces": traces, "queued": _queued(spans, context)})
 
 
 def read_document_context(reader: StoreReader, spans: Sequence[StoredSpan]) -> GapContext:

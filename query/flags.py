@@ -11,7 +11,7 @@ Per (key, variant): ``evaluations``; ``sessions`` (distinct sessions of the eval
 a backend span belongs to the session of its trace's client requests); ``crash_free_sessions``
 (fraction of those sessions without a fatal crash, the rule of ``/api/v1/versions``);
 client/server/gap percentiles over the requests whose client span carries an evaluation of that
-key and variant (``percentile.percentile_inc``). ``stale``: a flag whose every evaluation since
+key and variant (``domain.exact_percentile``). ``stale``: a flag whose every evaluation since
 ``single_variant_since_unix_nano`` returned one variant, when that lies more than 90 days before
 ``until`` (default now); the stale check reads every evaluation up to ``until`` (``since`` does
 not cut it short). Filters ``app_version``/``os_name`` apply to the session's app.
@@ -25,10 +25,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tracebridge.domain import exact_percentile
 from tracebridge.query.crashes.records import FATAL_KINDS
 from tracebridge.query.crashes.sessions import inferred_crash_ids
 from tracebridge.query.filters import check_mapping, parse_text, parse_time_range
-from tracebridge.query.percentile import ms, percentile_inc
+from tracebridge.query.units import ms
 from tracebridge.store.reader import StoreReader
 
 FLAG_EVENTS = ("feature_flag.evaluation", "feature_flag")
@@ -62,11 +63,12 @@ WHERE (EventName IN {{names:Array(String)}} OR LogAttributes['event.name'] IN {{
 LIMIT 1 BY LogId
 """
 
-SELECT_TRACE_REQUESTS = """
-SELECT TraceId, ClientSpanId, SessionId, AppVersion, OsName,
-       toInt64(ClientDuration) AS ClientNs, toInt64(ServerDuration) AS ServerNs, HasServer
-FROM tracebridge_request_pairs FINAL
+# The app and session of each trace, from its client requests (a backend evaluation joins them).
+SELECT_TRACE_FACTS = """
+SELECT TraceId, max(SessionId) AS SessionId, max(AppVersion) AS AppVersion, max(OsName) AS OsName
+FROM tracebridge_request_pairs
 WHERE TraceId IN {trace_ids:Array(String)} AND HasClient = 1
+GROUP BY TraceId
 """
 
 SELECT_SESSION_CRASH_KINDS = """
@@ -91,7 +93,7 @@ class Evaluation:
 
 @dataclass(frozen=True)
 class Request:
-    """A client request (pairs table): durations for the flag latencies."""
+    """An answered client request (the latency API's): durations for the flag latencies."""
 
     client_ns: int
     server_ns: int | None
@@ -166,10 +168,10 @@ def flag_rows(
                 "sessions": len(sessions),
                 "crash_free_sessions": 1.0 - crashed / len(sessions) if sessions else None,
                 "requests": len(answered),
-                "client_p50_ms": ms(percentile_inc(client, 0.5)) if client else None,
-                "client_p99_ms": ms(percentile_inc(client, 0.99)) if client else None,
-                "server_p99_ms": ms(percentile_inc(server, 0.99)) if server else None,
-                "gap_p99_ms": ms(percentile_inc(gap, 0.99)) if gap else None,
+                "client_p50_ms": ms(exact_percentile(client, 0.5)) if client else None,
+                "client_p99_ms": ms(exact_percentile(client, 0.99)) if client else None,
+                "server_p99_ms": ms(exact_percentile(server, 0.99)) if server else None,
+                "gap_p99_ms": ms(exact_percentile(gap, 0.99)) if gap else None,
                 "first_seen_unix_nano": min(e.time_unix_nano for e in found),
                 "last_seen_unix_nano": max(e.time_unix_nano for e in found),
             }
@@ -190,12 +192,13 @@ def _read_evaluations(
     requests: dict[tuple[str, str], Request] = {}
     trace_facts: dict[str, tuple[str, str, str]] = {}
     if trace_ids:
-        for r in reader.rows(SELECT_TRACE_REQUESTS, {"trace_ids": trace_ids}):
-            requests[(r["TraceId"], r["ClientSpanId"])] = Request(
-                int(r["ClientNs"]), int(r["ServerNs"]) if int(r["HasServer"]) else None
+        for answered in reader.answered_requests(trace_ids):
+            requests[(answered.trace_id, answered.client_span_id)] = Request(
+                answered.client_ns, answered.server_ns
             )
+        for r in reader.rows(SELECT_TRACE_FACTS, {"trace_ids": trace_ids}):
             if r["SessionId"]:
-                trace_facts.setdefault(r["TraceId"], (r["SessionId"], r["AppVersion"], r["OsName"]))
+                trace_facts[r["TraceId"]] = (r["SessionId"], r["AppVersion"], r["OsName"])
     evaluations = []
     for r in rows:
         session, app_version, os_name = r["SessionId"], r["AppVersion"], r["OsName"]

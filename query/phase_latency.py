@@ -4,7 +4,7 @@ The requests of a row are the latency API's (client requests that reached the ba
 filters, same group key). For each, the phases come from ``phases.request_phases`` (the one
 mapping the trace view uses) and the edge hop from ``edge.edge_hop``; a phase's ``count``,
 ``p50_ms`` and ``p99_ms`` are over the requests of the row that recorded it (exact, linear
-interpolation between closest ranks: ``percentile_inc``, the rule of ClickHouse's
+interpolation between closest ranks: ``domain.exact_percentile``, the rule of ClickHouse's
 ``quantilesExactInclusive`` that the latency columns use). ``edge_served_share`` is the fraction
 of the row's requests answered at an edge tier with no origin span below it.
 
@@ -16,17 +16,17 @@ tier; all restricted to the row's requests by (TraceId, SpanId).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fastapi import HTTPException
-
+from tracebridge.domain import exact_percentile
 from tracebridge.query.edge import SpanTree, edge_hop
+from tracebridge.query.errors import BadRequest
 from tracebridge.query.explain import read_gap_context
-from tracebridge.query.filters import LatencyFilters, parse_latency_filters
-from tracebridge.query.latency import PAIRS, _where, group_column
+from tracebridge.query.explain_models import PhaseStats
+from tracebridge.query.filters import GROUP_BY_CHOICES, LatencyFilters, parse_latency_filters
+from tracebridge.query.models import Latency
 from tracebridge.query.pairing import pair_requests
-from tracebridge.query.percentile import ms, percentile_inc
 from tracebridge.query.phases import (
     NETWORK_TIMING_EVENT,
     OKHTTP_ATTRIBUTES,
@@ -34,16 +34,30 @@ from tracebridge.query.phases import (
     request_phases,
     timing_records_by_span,
 )
-from tracebridge.query.spans import lean_spans_of_traces
+from tracebridge.query.units import ms
 from tracebridge.store.attributes import from_stored
-from tracebridge.store.reader import StoreReader
+from tracebridge.store.queries import _PAIR_FILTERS as PAIR_FILTER_SQL
+from tracebridge.store.queries import REQUEST_PAIRS
+from tracebridge.store.reader import PAIR_FILTERS, StoreReader
 from tracebridge.store.rows import SpanEvent, StoredSpan
 
 ROW_PHASES = ("stall", "dns", "connect", "tls", "request", "wait", "download", "after_response")
 
 
-def _requests_sql(column: str, where: str) -> str:
-    return f"SELECT {column} AS Key, TraceId, ClientSpanId FROM ({PAIRS}) {where}"
+# Group-by name -> column of the store's request pairs (the latency API's requests).
+GROUP_COLUMNS = {
+    "route": "Route",
+    "app_version": "AppVersion",
+    "os_name": "OsName",
+    "network_type": "NetworkType",
+    "service_name": "ServiceName",
+}
+assert set(GROUP_COLUMNS) == set(GROUP_BY_CHOICES)
+
+
+def _requests_sql(column: str) -> str:
+    """The latency API's requests (``REQUEST_PAIRS`` under its filters) with the row key."""
+    return f"SELECT {column} AS Key, TraceId, ClientSpanId FROM ({REQUEST_PAIRS}) WHERE {PAIR_FILTER_SQL}"
 
 
 def _client_spans_sql(requests: str) -> str:
@@ -90,7 +104,7 @@ def parse_phases_flag(value: str | None) -> bool:
         return True
     if lowered in ("false", "0"):
         return False
-    raise HTTPException(400, f"invalid parameter 'phases': {value!r} is not true or false")
+    raise BadRequest(f"invalid parameter 'phases': {value!r} is not true or false")
 
 
 def phase_stats(values: Sequence[int]) -> dict[str, Any]:
@@ -98,8 +112,8 @@ def phase_stats(values: Sequence[int]) -> dict[str, Any]:
         return {"count": 0, "p50_ms": None, "p99_ms": None}
     return {
         "count": len(values),
-        "p50_ms": ms(percentile_inc(values, 0.5)),
-        "p99_ms": ms(percentile_inc(values, 0.99)),
+        "p50_ms": ms(exact_percentile(values, 0.5)),
+        "p99_ms": ms(exact_percentile(values, 0.99)),
     }
 
 
@@ -131,7 +145,7 @@ def _served_at_edge(reader: StoreReader, trace_ids: Sequence[str]) -> set[tuple[
     """(trace id, client span id) of the requests of these traces answered at an edge tier."""
     if not trace_ids:
         return set()
-    spans = lean_spans_of_traces(reader, trace_ids)
+    spans = reader.indexed_spans(trace_ids)
     edge_ids = read_gap_context(reader, trace_ids).edge_ids
     tree = SpanTree(spans)
     served = set()
@@ -145,14 +159,14 @@ def _served_at_edge(reader: StoreReader, trace_ids: Sequence[str]) -> set[tuple[
 
 
 def add_phase_percentiles(
-    reader: StoreReader, document: MutableMapping[str, Any], params: LatencyFilters | Mapping[str, str]
-) -> None:
-    """Add ``phases`` and ``edge_served_share`` to every row of a latency document (in place)."""
+    reader: StoreReader, document: Latency, params: LatencyFilters | Mapping[str, str]
+) -> Latency:
+    """The latency document with ``phases`` and ``edge_served_share`` on every row."""
     filters = (
         params if isinstance(params, LatencyFilters) else parse_latency_filters(params, with_group_by=True)
     )
-    where, sql_params = _where(filters)
-    requests_sql = _requests_sql(group_column(document["group_by"]), where)
+    sql_params = {name: getattr(filters, name) for name in PAIR_FILTERS}
+    requests_sql = _requests_sql(GROUP_COLUMNS[document.group_by])
     keys: dict[tuple[str, str], str] = {
         (r["TraceId"], r["ClientSpanId"]): r["Key"] for r in reader.rows(requests_sql, sql_params)
     }
@@ -190,7 +204,10 @@ def add_phase_percentiles(
             value = phases.get(phase)
             if value is not None:
                 values[key][phase].append(value)
-    for row in document["rows"]:
-        key = row["key"]
-        row["phases"] = {phase: phase_stats(values[key][phase]) for phase in ROW_PHASES}
-        row["edge_served_share"] = round(served_counts[key] / counts[key], 6) if counts.get(key) else 0.0
+    rows = []
+    for row in document.rows:
+        key = row.key
+        share = round(served_counts[key] / counts[key], 6) if counts.get(key) else 0.0
+        stats = {phase: PhaseStats.model_validate(phase_stats(values[key][phase])) for phase in ROW_PHASES}
+        rows.append(row.model_copy(update={"phases": stats, "edge_served_share": share}))
+    return document.model_copy(update={"rows": rows})

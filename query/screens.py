@@ -9,7 +9,7 @@ outermost counts). opentelemetry-android's ``AppStart`` span is the app's start,
 Per screen span (device clock): ``time to usable`` = its duration; ``request wait`` = the union
 of the client request spans below it (CLIENT spans of the device), clipped to it; ``server`` = the
 union of their backend server spans (skew-adjusted to the device clock), clipped to it. Overlapping
-requests count once. Per screen: count and exact p50/p99 (``percentile_inc``) of each, and
+requests count once. Per screen: count and exact p50/p99 (``domain.exact_percentile``) of each, and
 ``request_share`` = total request wait / total time to usable.
 """
 
@@ -20,11 +20,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tracebridge.domain import exact_percentile
 from tracebridge.query.filters import check_mapping, parse_text, parse_time_range
 from tracebridge.query.pairing import pair_requests
-from tracebridge.query.percentile import ms, percentile_inc
 from tracebridge.query.skew import adjusted_starts
-from tracebridge.query.spans import lean_spans_of_traces
+from tracebridge.query.units import ms
 from tracebridge.store.reader import StoreReader
 from tracebridge.store.rows import StoredSpan
 
@@ -147,8 +147,8 @@ def screen_rows(visits: Sequence[ScreenVisit]) -> list[dict[str, Any]]:
             ("request_wait", [v.request_wait_ns for v in found]),
             ("server", [v.server_ns for v in found]),
         ):
-            row[f"{name}_p50_ms"] = ms(percentile_inc(values, 0.5))
-            row[f"{name}_p99_ms"] = ms(percentile_inc(values, 0.99))
+            row[f"{name}_p50_ms"] = ms(exact_percentile(values, 0.5))
+            row[f"{name}_p99_ms"] = ms(exact_percentile(values, 0.99))
         total = sum(v.time_to_usable_ns for v in found)
         row["request_share"] = round(sum(v.request_wait_ns for v in found) / total, 6) if total else 0.0
         row["server_share"] = round(sum(v.server_ns for v in found) / total, 6) if total else 0.0
@@ -182,5 +182,5 @@ def screens_document(reader: StoreReader, params: Mapping[str, str]) -> dict[str
         for r in rows
     ]
     screens = outermost(candidates)
-    spans = lean_spans_of_traces(reader, sorted({s.trace_id for s in screens}))
+    spans = reader.indexed_spans(sorted({s.trace_id for s in screens}))
     return {"screens": screen_rows(screen_visits(screens, spans))}

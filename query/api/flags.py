@@ -5,13 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from tracebridge.query.api.deps import ReaderDep, require_read_token
+from tracebridge.query.api.errors import ERROR_RESPONSES
 from tracebridge.query.explain_models import Flags
 from tracebridge.query.filters import query_params
 from tracebridge.query.flags import flags_document
 from tracebridge.query.views import json_response
-from tracebridge.runtime import ReaderDep, require_read_token
 
-router = APIRouter(prefix="/api/v1", tags=["flags"], dependencies=[Depends(require_read_token)])
+router = APIRouter(
+    prefix="/api/v1", tags=["flags"], dependencies=[Depends(require_read_token)], responses=ERROR_RESPONSES
+)
 
 
 @router.get("/flags", response_model=Flags)

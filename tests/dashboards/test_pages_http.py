@@ -15,6 +15,7 @@ import pytest
 from tests.conftest import LiveServer, start_server
 from tests.dashboards.conftest import get
 from tests.dashboards.fleet import HOSTILE_NAME, HOSTILE_VALUE, Fleet
+from tracebridge.domain import MAX_SESSION_ID_LENGTH
 
 PAGES = (
     "/",
@@ -83,7 +84,7 @@ def test_malformed_ids_are_400_pages(loaded: LiveServer) -> None:
         "/traces/" + "0" * 32,
         "/traces/" + "a" * 33,
         "/sessions/a%01b",
-        "/sessions/" + "s" * 300,
+        "/sessions/" + "s" * (MAX_SESSION_ID_LENGTH + 1),
         "/search?q=",
     ):
         answer = get(loaded, path)

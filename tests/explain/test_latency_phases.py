@@ -11,14 +11,14 @@ from tests.explain.shapes import Call, android, request_payloads, web_resource
 from tests.explain.test_phases import web_events
 from tests.query.builders import poll_json, unique
 from tests.telemetry import BASE_TIME, MS, SECOND
+from tracebridge.domain import exact_percentile
 from tracebridge.query.explain_models import LatencyPhases
-from tracebridge.query.percentile import percentile_inc
 
 
 def test_percentile_inc_matches_linear_interpolation() -> None:
-    assert percentile_inc([10, 20, 30, 40], 0.5) == 25
-    assert percentile_inc([10, 20, 30, 40], 0.99) == pytest.approx(39.7)
-    assert percentile_inc([7], 0.99) == 7
+    assert exact_percentile([10, 20, 30, 40], 0.5) == 25
+    assert exact_percentile([10, 20, 30, 40], 0.99) == pytest.approx(39.7)
+    assert exact_percentile([7], 0.99) == 7
 
 
 def _send(server: LiveServer, *messages: Any) -> None:
@@ -61,8 +61,8 @@ def test_phase_percentiles_per_route_and_network(server: LiveServer) -> None:
     dns = row["phases"]["dns"]
     all_dns = [v * MS for v in dns_values] + [20 * MS]  # + the web request's dns
     assert dns["count"] == 5
-    assert dns["p50_ms"] == pytest.approx(percentile_inc(all_dns, 0.5) / MS, abs=0.001)
-    assert dns["p99_ms"] == pytest.approx(percentile_inc(all_dns, 0.99) / MS, abs=0.001)
+    assert dns["p50_ms"] == pytest.approx(exact_percentile(all_dns, 0.5) / MS, abs=0.001)
+    assert dns["p99_ms"] == pytest.approx(exact_percentile(all_dns, 0.99) / MS, abs=0.001)
     assert row["phases"]["tls"] == {"count": 1, "p50_ms": 50.0, "p99_ms": 50.0}
     assert row["phases"]["request"] == {"count": 0, "p50_ms": None, "p99_ms": None}
     assert row["phases"]["wait"]["count"] == 5
@@ -79,6 +79,6 @@ def test_phase_percentiles_per_route_and_network(server: LiveServer) -> None:
     cell = next(r for r in by_network["rows"] if r["key"] == "cell")
     assert cell["phases"]["dns"]["count"] == 4 and cell["edge_served_share"] == pytest.approx(2 / 7, abs=1e-6)
     plain = server.get("/api/v1/latency", group_by="route", route=route).json()["rows"][0]
-    assert "phases" not in plain
+    assert plain["phases"] is None and plain["edge_served_share"] is None  # only with phases=true
     bad = server.get("/api/v1/latency", phases="maybe")
     assert bad.status_code == 400 and "phases" in bad.text
