@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tracebridge.dashboards import latency_data, queries, sources
+from tracebridge.dashboards import explain_pages, latency_data, queries, sources
 from tracebridge.dashboards.assets import router as assets_router
 from tracebridge.dashboards.html import problem_page, session_href, trace_href
 from tracebridge.dashboards.render_dashboards import bucket_seconds, crashes_page, latency_page, versions_page
@@ -127,7 +127,7 @@ def build_latency(reader: StoreReader, raw: Mapping[str, str]) -> str:
     estimate = latency_data.estimate(reader, filters)
     bucket_s = bucket_seconds(filters.since or estimate.first_ns, filters.until or estimate.last_ns)
     summary = latency_data.summary(reader, filters, bucket_s * 1_000_000_000)
-    return latency_page(filters, raw, estimate, summary, bucket_s)
+    return latency_page(filters, raw, estimate, summary, bucket_s, explain_pages.latency_extra(reader, raw))
 
 
 def build_versions(reader: StoreReader, raw: Mapping[str, str]) -> str:
@@ -165,6 +165,12 @@ def versions(request: Request, reader: ReaderDep) -> HTMLResponse:
 @pages.get("/dashboards/crashes", response_class=HTMLResponse)
 def crashes(request: Request, reader: ReaderDep) -> HTMLResponse:
     return _guarded(lambda: build_crashes(reader, _params(request)))
+
+
+@pages.get("/dashboards/flags", response_class=HTMLResponse)
+def flags(request: Request, reader: ReaderDep) -> HTMLResponse:
+    """Issue 14: feature-flag variants and stale flags."""
+    return _guarded(lambda: explain_pages.build_flags(reader, _params(request)))
 
 
 router.include_router(assets_router)
