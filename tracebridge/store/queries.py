@@ -1,8 +1,8 @@
 """The store's named read queries (every value a bound parameter, never formatted in).
 
-``StoreReader`` runs them and returns typed rows; nothing outside the store writes SQL for reads,
-except the crash queries, which still live in ``tracebridge.query.crashes.sql``. Optional filters
-are ``Nullable`` parameters: NULL means "no filter".
+``StoreReader`` runs them and returns typed rows; nothing outside the store writes SQL for reads
+(the crash queries are in ``crash_queries``, the span reads in ``spans``). Optional filters are
+``Nullable`` parameters: NULL means "no filter".
 """
 
 from __future__ import annotations
