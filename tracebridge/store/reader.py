@@ -168,8 +168,18 @@ class StoreReader:
                 int(r["FirstNs"]),
                 int(r["LastNs"]),
             )
-            for r in self.rows(queries.SELECT_LATENCY, params)
+            for r in self.rows(queries.SELECT_LATENCY[self._proxied_answers()], params)
         ]
+
+    def _proxied_answers(self) -> bool:
+        """Whether any server answered below a proxy hop (else the pairs query skips that join)."""
+        return bool(self.rows(queries.SELECT_HAS_PROXIED_ANSWERS)[0]["Found"])
+
+    def request_extent(self, filters: Filters) -> tuple[int | None, int | None]:
+        """First and last client request start under the client-side filters (None: no request)."""
+        names = ("since", "until", "app_version", "os_name", "network_type")
+        row = self.rows(queries.SELECT_REQUEST_EXTENT, _bind(filters, names))[0]
+        return (int(row["FirstNs"]), int(row["LastNs"])) if int(row["Requests"]) else (None, None)
 
     def answered_requests(self, trace_ids: Sequence[str]) -> list[AnsweredRequest]:
         """The answered requests of these traces as the request pairs hold them (by trace, client span)."""
@@ -189,7 +199,8 @@ class StoreReader:
 
     def gap_histogram(self, filters: Filters, bins: int) -> list[tuple[float, float, float]]:
         """(lower ms, upper ms, requests) bins of the gaps of the same requests as ``latency``."""
-        row = self.rows(queries.SELECT_GAP_HISTOGRAM, {**_bind(filters, PAIR_FILTERS), "bins": bins})[0]
+        sql = queries.SELECT_GAP_HISTOGRAM[self._proxied_answers()]
+        row = self.rows(sql, {**_bind(filters, PAIR_FILTERS), "bins": bins})[0]
         return [(float(lo), float(hi), float(n)) for lo, hi, n in row["Bins"]]
 
     # ------------------------------------------------------------ crash trend (dashboards)
