@@ -1,6 +1,7 @@
 """HTML pages on the api port: home, trace, session and the three dashboards.
 
-Pages need the read token (401 without, 403 with a wrong one); the static files they load do
+Pages need the read token: a bearer header or the sign-in page's session cookie (without either,
+a 303 to ``/signin?next=...``; a wrong bearer token is a 403). The static files they load do
 not (they hold no data). An unknown trace or session is a 404 page, a malformed id or filter a
 400 page naming the problem. Every number comes from the query stage (its typed documents and
 its one latency query); shaping happens in polars, drawing in plotly.js from server-built figures.
@@ -14,15 +15,17 @@ from collections.abc import Callable, Mapping
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tracebridge.dashboards import latency_data, queries, sources
+from tracebridge.dashboards import explain_pages, latency_data, queries, sources
 from tracebridge.dashboards.assets import router as assets_router
 from tracebridge.dashboards.html import problem_page, session_href, trace_href
 from tracebridge.dashboards.render_dashboards import bucket_seconds, crashes_page, latency_page, versions_page
 from tracebridge.dashboards.render_home import home_page
 from tracebridge.dashboards.render_trace import session_page, trace_page
+from tracebridge.dashboards.signin import PageRoute, require_page_access
+from tracebridge.dashboards.signin import router as signin_router
 from tracebridge.domain import MAX_SESSION_ID_LENGTH
 from tracebridge.query import service
-from tracebridge.query.api.deps import ReaderDep, require_read_token
+from tracebridge.query.api.deps import ReaderDep
 from tracebridge.query.crashes import trend
 from tracebridge.query.errors import BadRequest, NotFound, QueryError
 from tracebridge.query.filters import (
@@ -35,7 +38,12 @@ from tracebridge.query.filters import (
 from tracebridge.query.ids import is_trace_id, parse_session_id, parse_trace_id
 from tracebridge.query.service import StoreReader
 
-pages = APIRouter(tags=["pages"], dependencies=[Depends(require_read_token)], include_in_schema=False)
+pages = APIRouter(
+    tags=["pages"],
+    dependencies=[Depends(require_page_access)],
+    include_in_schema=False,
+    route_class=PageRoute,
+)
 router = APIRouter(include_in_schema=False)
 
 
@@ -119,7 +127,7 @@ def build_latency(reader: StoreReader, raw: Mapping[str, str]) -> str:
     estimate = latency_data.estimate(reader, filters)
     bucket_s = bucket_seconds(filters.since or estimate.first_ns, filters.until or estimate.last_ns)
     summary = latency_data.summary(reader, filters, bucket_s * 1_000_000_000)
-    return latency_page(filters, raw, estimate, summary, bucket_s)
+    return latency_page(filters, raw, estimate, summary, bucket_s, explain_pages.latency_extra(reader, raw))
 
 
 def build_versions(reader: StoreReader, raw: Mapping[str, str]) -> str:
@@ -159,5 +167,12 @@ def crashes(request: Request, reader: ReaderDep) -> HTMLResponse:
     return _guarded(lambda: build_crashes(reader, _params(request)))
 
 
+@pages.get("/dashboards/flags", response_class=HTMLResponse)
+def flags(request: Request, reader: ReaderDep) -> HTMLResponse:
+    """Issue 14: feature-flag variants and stale flags."""
+    return _guarded(lambda: explain_pages.build_flags(reader, _params(request)))
+
+
 router.include_router(assets_router)
+router.include_router(signin_router)
 router.include_router(pages)

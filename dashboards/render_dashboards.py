@@ -76,6 +76,7 @@ def latency_page(
     estimate: LatencyEstimate,
     summary: LatencySummary,
     bucket_s: int,
+    extra: Markup = Markup(""),
 ) -> str:
     breakdown = summary.breakdown
     options = {
@@ -133,6 +134,7 @@ def latency_page(
         f"{figure_html('by-network', charts.breakdown(breakdown, 'network_type', 'By network type'))}"
         f"{figure_html('by-service', charts.breakdown(breakdown, 'service_name', 'By backend service'))}"
         "</div>"
+        f"{extra}"
     )
     return page("Latency", body, charts=True)
 

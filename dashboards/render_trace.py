@@ -24,6 +24,7 @@ from tracebridge.dashboards.html import (
     table,
     trace_href,
 )
+from tracebridge.dashboards.render_explain import gap_breakdown_section, queued_section
 from tracebridge.query.models import CrashSummary, Session, Span, Trace
 from tracebridge.query.views import span_tree_order
 
@@ -132,6 +133,8 @@ def trace_page(document: Trace) -> str:
         f'<h1>Trace <span class="mono">{esc(document.trace_id)}</span></h1>{facts}'
         f"{figure_html('waterfall', charts.waterfall(document))}"
         f"<h2>Requests and their gaps</h2>{table(gap_columns, gap_rows, css_id='gaps')}"
+        f"{gap_breakdown_section([g.model_dump() for g in document.gaps])}"
+        f"{queued_section([q.model_dump() for q in document.queued])}"
         f"<h2>Crashes</h2>{_crash_table(document.crashes or [], 'crashes')}"
         f"<h2>Spans</h2>{table(span_columns, span_rows, classes, css_id='spans')}"
     )
@@ -203,6 +206,8 @@ def session_page(document: Session, screens: pl.DataFrame) -> str:
         f'<h1>Session <span class="mono">{esc(document.session_id)}</span></h1>{facts}'
         f"{figure_html('timeline', charts.session_timeline(document, screens))}"
         f"<h2>Requests</h2>{table(columns, rows, classes, css_id='requests')}"
+        f"{gap_breakdown_section([g.model_dump() for t in traces for g in t.gaps])}"
+        f"{queued_section([q.model_dump() for q in document.queued])}"
         f"<h2>Screens</h2>{table((Column('screen'), Column('entered')), screen_rows, css_id='screens')}"
         f"<h2>Crashes</h2>{_crash_table(crashes, 'crashes')}"
     )

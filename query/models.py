@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from tracebridge.domain import SpanKind, SpanSide, StatusCode
+from tracebridge.query.explain_models import Edge, Phases, PhaseStats, QueuedMessage
 
 
 class Document(BaseModel):
@@ -112,6 +113,8 @@ class Gap(Document):
     resend_count: int
     has_error: bool
     timing: Timing | None
+    phases: Phases | None = None  # issue 14: network phases (explain_models)
+    edge: Edge | None = None  # issue 14: the edge hop
 
 
 # ---------------------------------------------------------------- crashes
@@ -254,6 +257,7 @@ class Trace(Document):
     spans: list[Span]
     gaps: list[Gap]
     crashes: list[CrashSummary]
+    queued: list[QueuedMessage] = []  # issue 14: messages produced while handling it
 
 
 class TraceSummary(Document):
@@ -290,6 +294,7 @@ class Session(Document):
     crash_count: int
     traces: list[TraceSummary]
     crashes: list[CrashSummary]
+    queued: list[QueuedMessage] = []  # issue 14: messages produced while handling it
 
 
 class SessionSummary(Document):
@@ -329,6 +334,8 @@ class LatencyRow(Document):
     gap_p50_ms: float
     gap_p95_ms: float
     gap_p99_ms: float
+    phases: dict[str, PhaseStats] | None = None  # issue 14: only with ?phases=true
+    edge_served_share: float | None = None  # issue 14: only with ?phases=true
 
 
 class Latency(Document):

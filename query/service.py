@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from tracebridge.query.crashes.lookup import crash_counts_by_session, crashes_in_session, crashes_in_trace
 from tracebridge.query.crashes.sessions import sessions_with_inferred_crashes
 from tracebridge.query.errors import BadRequest, NotFound
+from tracebridge.query.explain import explain_session, explain_trace, read_document_context
 from tracebridge.query.filters import (
     GROUP_BY_CHOICES,
     LatencyFilters,
@@ -58,7 +59,8 @@ def trace_document(reader: StoreReader, trace_id: str) -> Trace:
     if not spans:
         crashes.cancel()
         raise NotFound(f"trace {trace_id} not found")
-    return build_trace(trace_id, spans, crashes.result())
+    trace = build_trace(trace_id, spans, crashes.result())
+    return explain_trace(trace, spans, read_document_context(reader, spans))  # issue 14
 
 
 def build_trace(trace_id: str, spans: Sequence[StoredSpan], crashes: Sequence[CrashSummary] = ()) -> Trace:
@@ -111,7 +113,8 @@ def session_document(reader: StoreReader, session_id: str) -> Session:
     crashes = pending_crashes.result()
     if not spans and not crashes:
         raise NotFound(f"session {session_id!r} not found")
-    return build_session(session_id, spans, crashes)
+    session = build_session(session_id, spans, crashes)
+    return explain_session(session, spans, read_document_context(reader, spans))  # issue 14
 
 
 def build_session(session_id: str, spans: Sequence[StoredSpan], crashes: Sequence[CrashSummary]) -> Session:

@@ -13,6 +13,7 @@ from tracebridge.dashboards.pages import router as pages_router
 from tracebridge.query.api import errors as query_errors
 from tracebridge.query.api import routers as query_routers
 from tracebridge.query.api.deps import require_read_token
+from tracebridge.query.api.jaeger import router as jaeger_router
 from tracebridge.runtime import Runtime
 
 
@@ -40,6 +41,8 @@ def _provide(app: FastAPI, runtime: Runtime) -> None:
     app.state.pipeline = runtime.pipeline
     app.state.reader = runtime.reader
     app.state.read_tokens = runtime.settings.read_token_set
+    app.state.signer = runtime.signer
+    app.state.signin_failures = runtime.signin_failures
 
 
 def create_otlp_app(runtime: Runtime) -> FastAPI:
@@ -88,5 +91,6 @@ def create_api_app(runtime: Runtime) -> FastAPI:
 
     for router in query_routers:
         app.include_router(router)
+    app.include_router(jaeger_router)  # /jaeger/api/*: Jaeger's query API for Grafana and the Jaeger UI
     app.include_router(pages_router)
     return app

@@ -6,9 +6,11 @@ dependencies (``collector/deps.py``, ``query/api/deps.py``), filled in by ``trac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from tracebridge.auth import SessionSigner
 from tracebridge.ingest.pipeline import IngestPipeline
+from tracebridge.ratelimit import FailureLimiter
 from tracebridge.settings import Settings
 from tracebridge.store.reader import StoreReader
 
@@ -18,3 +20,11 @@ class Runtime:
     settings: Settings
     reader: StoreReader
     pipeline: IngestPipeline
+    # the pages' sign-in: the cookie signer (TRACEBRIDGE_SIGNIN_SECRET, else random for this
+    # process) and the per-address limit on wrong tokens
+    signer: SessionSigner = field(init=False)
+    signin_failures: FailureLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.signer = SessionSigner.from_setting(self.settings.signin_secret)
+        self.signin_failures = FailureLimiter(self.settings.signin_failures_per_minute)

@@ -12,6 +12,7 @@ from tracebridge.query.api.deps import ReaderDep, require_read_token
 from tracebridge.query.api.errors import ERROR_RESPONSES
 from tracebridge.query.filters import LATENCY_FILTER_NAMES, parse_group_by, parse_limit, reject_unknown
 from tracebridge.query.models import Latency, LatencyOverTime
+from tracebridge.query.phase_latency import add_phase_percentiles, parse_phases_flag
 from tracebridge.query.service import MAX_BUCKET_SECONDS, latency_over_time, latency_rows
 from tracebridge.query.views import json_response
 
@@ -38,11 +39,18 @@ def get_latency(
     network_type: Text = None,
     service_name: Text = None,
     route: Text = None,
+    phases: Annotated[
+        str | None, Query(description="true: add per-phase count/p50/p99 and edge_served_share to each row")
+    ] = None,
 ) -> Response:
     """Exact p50/p95/p99 per group over the client requests that reached the backend."""
-    reject_unknown(request, (*LATENCY_FILTER_NAMES, "group_by"))
+    reject_unknown(request, (*LATENCY_FILTER_NAMES, "group_by", "phases"))
     params = dict(request.query_params)
-    return json_response(latency_rows(reader, parse_group_by(params), params))
+    with_phases = parse_phases_flag(params.pop("phases", None))
+    document = latency_rows(reader, parse_group_by(params), params)
+    if with_phases:  # issue 14: network phases and the edge-served share per row
+        document = add_phase_percentiles(reader, document, params)
+    return json_response(document)
 
 
 @router.get("/latency/over-time", response_model=LatencyOverTime)
