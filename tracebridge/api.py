@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 
 from tracebridge import __version__
 from tracebridge.collector.http import router as otlp_router
+from tracebridge.health import router as health_router
 from tracebridge.runtime import Runtime, require_read_token
 
 
@@ -42,18 +43,18 @@ def create_api_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, _bad_request)
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
-        if runtime.reader.ping():
-            return JSONResponse({"status": "ok"})
-        return JSONResponse({"status": "unavailable"}, status_code=503)
+    app.include_router(health_router)
 
     @app.get("/api/v1/stats", dependencies=[Depends(require_read_token)])
     def stats() -> dict[str, object]:
-        """Ingest counters since start (accepted, rejected, refused when overloaded, stored,
-        insert retries, dead-lettered, replayed at start) and bytes waiting for the store."""
+        """Ingest counters since start (docs/ingest.md lists them), bytes waiting for the store
+        and the dead letters on disk."""
         pipeline = runtime.pipeline
-        return {**pipeline.counters.snapshot(), "queued_bytes": pipeline.queued_bytes}
+        return {
+            **pipeline.counters.snapshot(),
+            "queued_bytes": pipeline.queued_bytes,
+            "dead_letters": pipeline.dead_letters.count(),
+        }
 
     for router in query_routers:
         app.include_router(router)

@@ -1,4 +1,4 @@
-"""The ``tracebridge`` command: serve, demo, trace, session, dashboards export."""
+"""The ``tracebridge`` command: serve, demo, trace, session, dashboards export, dead-letter."""
 
 from __future__ import annotations
 
@@ -98,6 +98,54 @@ def cmd_dashboards_export(args: argparse.Namespace) -> int:
     return export_dashboards(_api_url(args), Path(args.out), _read_token())
 
 
+def cmd_dead_letter_list(args: argparse.Namespace) -> int:
+    import datetime
+
+    from tracebridge.ingest.dead_letter import DeadLetterStore
+
+    settings = settings_from_args(args)
+    letters = DeadLetterStore(settings.dead_letter_dir).list()
+    if not letters:
+        print(f"no dead letters in {settings.dead_letter_dir}")
+        return 0
+    for letter in letters:
+        when = datetime.datetime.fromtimestamp(letter.time_unix, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        print(
+            f"{letter.name}  {letter.signal.value}  {letter.items} item(s)  {letter.size} bytes  {when}  "
+            f"{letter.error}"
+        )
+    print(f"{len(letters)} dead letter(s) in {settings.dead_letter_dir}")
+    return 0
+
+
+def cmd_dead_letter_replay(args: argparse.Namespace) -> int:
+    from tracebridge.ingest.data_lock import DataDirInUse
+    from tracebridge.ingest.replay import replay_in_process, replay_through
+
+    settings = settings_from_args(args)
+    if args.endpoint:
+        key = credential_from_env("TRACEBRIDGE_INGEST_KEY", "TRACEBRIDGE_INGEST_KEYS")
+        report = replay_through(args.endpoint, settings, key)
+    else:
+        try:
+            report = replay_in_process(settings)
+        except DataDirInUse as exc:
+            print(
+                f"tracebridge: {exc}. Stop that server and run replay again, or replay through it: "
+                "tracebridge dead-letter replay --data-dir DIR --endpoint http://HOST:4318",
+                file=sys.stderr,
+            )
+            return 1
+    print(f"replayed {report.replayed} dead letter(s), {report.items} item(s)")
+    if report.set_aside_again:
+        print(
+            f"{report.set_aside_again} payload(s) were rejected again and set aside again (see dead-letter list)"
+        )
+    for problem in report.problems or []:
+        print(f"not replayed: {problem}", file=sys.stderr)
+    return 1 if report.failed or report.set_aside_again else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tracebridge", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -138,6 +186,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="output directory")
     export.add_argument("--api", help="query API URL (default $TRACEBRIDGE_API or http://127.0.0.1:8080)")
     export.set_defaults(func=cmd_dashboards_export)
+
+    dead = sub.add_parser("dead-letter", help="payloads the store rejected for good: list, replay")
+    dead_sub = dead.add_subparsers(dest="dead_letter_command", required=True)
+    listing = dead_sub.add_parser("list", help="list the dead letters with their errors")
+    listing.add_argument("--data-dir", type=Path, help="data directory (default ./tracebridge-data)")
+    listing.set_defaults(func=cmd_dead_letter_list)
+    replay = dead_sub.add_parser(
+        "replay", help="put the dead letters back through ingest (idempotent), after fixing the cause"
+    )
+    replay.add_argument("--data-dir", type=Path, help="data directory (default ./tracebridge-data)")
+    replay.add_argument("--clickhouse-url", help="the ClickHouse server the data directory's server uses")
+    replay.add_argument(
+        "--endpoint",
+        help="OTLP/HTTP URL of the server running on this data directory (else it must be stopped)",
+    )
+    replay.set_defaults(func=cmd_dead_letter_replay)
     return parser
 
 

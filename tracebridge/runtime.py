@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
 from tracebridge.auth import AuthResult, check_bearer
+from tracebridge.collector.limits import IntakeLimiter
 from tracebridge.ingest.pipeline import IngestPipeline
 from tracebridge.settings import Settings
 from tracebridge.store.reader import StoreReader
@@ -18,6 +19,10 @@ class Runtime:
     settings: Settings
     reader: StoreReader
     pipeline: IngestPipeline
+    intake: IntakeLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.intake = IntakeLimiter(self.settings.intake_max_concurrent)
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -43,6 +48,13 @@ async def get_pipeline(runtime: RuntimeDep) -> IngestPipeline:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ReaderDep = Annotated[StoreReader, Depends(get_reader)]
 PipelineDep = Annotated[IngestPipeline, Depends(get_pipeline)]
+
+
+async def get_intake(runtime: RuntimeDep) -> IntakeLimiter:
+    return runtime.intake
+
+
+IntakeDep = Annotated[IntakeLimiter, Depends(get_intake)]
 
 
 async def require_read_token(request: Request, settings: SettingsDep) -> None:
