@@ -28,7 +28,7 @@ from tracebridge.ingest.pipeline import IngestPipeline
 from tracebridge.ingest.wal import WriteAheadLog
 from tracebridge.runtime import Runtime
 from tracebridge.settings import Settings
-from tracebridge.store.client import ClientPool, LockedClient, open_client
+from tracebridge.store.client import ClientPool, LockedClient, open_client, store_layout
 from tracebridge.store.migrator import apply_retention, migrate
 from tracebridge.store.reader import StoreReader
 from tracebridge.store.wire import write_schema_file
@@ -123,8 +123,9 @@ def open_pipeline(settings: Settings) -> IngestPipeline:
     """The store's writer client (schema migrated), the write-ahead log and the pipeline, not
     started. The caller holds the data directory's lock."""
     write_client = LockedClient(open_client(settings))
-    migrate(write_client)
-    apply_retention(write_client, settings.retention_days)
+    layout = store_layout(settings)
+    migrate(write_client, layout)
+    apply_retention(write_client, settings.retention_days, layout)
     wal = WriteAheadLog(settings.wal_dir, settings.wal_segment_bytes, fsync=settings.durability == "fsync")
     schema_file = (
         None if settings.clickhouse_url else write_schema_file(settings.data_dir.resolve() / "format_schemas")

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./tracebridge-data")
     clickhouse_url: str | None = None
+    clickhouse_cluster: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    clickhouse_replicated: bool = False
     database: str = "tracebridge"
     host: str = "127.0.0.1"
     otlp_http_port: int = Field(4318, ge=0, le=65535)

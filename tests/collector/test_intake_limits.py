@@ -62,7 +62,9 @@ def test_past_the_limit_an_export_is_429_at_once_and_grpc_resource_exhausted(
     live.wait_for(lambda: live.post("/v1/traces", body).status_code == 200, timeout=10)
 
 
-def test_a_client_dropping_its_upload_is_quiet_and_costs_nothing(server_factory: Callable[..., LiveServer]) -> None:
+def test_a_client_dropping_its_upload_is_quiet_and_costs_nothing(
+    server_factory: Callable[..., LiveServer],
+) -> None:
     live = server_factory()
     for _ in range(30):
         _start_upload(live, declared=200_000, sent=b"\x0a" * 5000).close()
@@ -76,7 +78,9 @@ def test_a_client_dropping_its_upload_is_quiet_and_costs_nothing(server_factory:
     assert stats["aborted_uploads"] >= 1
 
 
-def test_two_thousand_idle_connections_do_not_stop_an_export(server_factory: Callable[..., LiveServer]) -> None:
+def test_two_thousand_idle_connections_do_not_stop_an_export(
+    server_factory: Callable[..., LiveServer],
+) -> None:
     live = server_factory(env={"TRACEBRIDGE_HEADER_TIMEOUT_SECONDS": "2"})
     host, port = _address(live.otlp_http)
     idle: list[socket.socket] = []
@@ -89,7 +93,10 @@ def test_two_thousand_idle_connections_do_not_stop_an_export(server_factory: Cal
         body, trace_id, _count = trace_export(2)
         started = time.monotonic()
         response = httpx.post(
-            live.otlp_http + "/v1/traces", content=body, headers={"Content-Type": "application/x-protobuf"}, timeout=10
+            live.otlp_http + "/v1/traces",
+            content=body,
+            headers={"Content-Type": "application/x-protobuf"},
+            timeout=10,
         )
         assert response.status_code == 200
         assert time.monotonic() - started < 5

@@ -26,6 +26,7 @@ from tracebridge.ingest.pipeline import IngestPipeline
 from tracebridge.ingest.wal import WriteAheadLog
 from tracebridge.settings import Settings
 from tracebridge.store.client import LockedClient
+from tracebridge.store.layout import Layout
 from tracebridge.store.migrator import migrate
 from tracebridge.store.wire import Signal, write_schema_file
 from tracebridge.store.writer import StoreWriter
@@ -130,7 +131,7 @@ class Harness:
         self.database = f"t_{uuid.uuid4().hex[:12]}"
         self.client = open_database(self.chdb_path, self.database)
         self.locked = LockedClient(self.client)
-        migrate(self.locked)
+        migrate(self.locked, Layout(database=self.database))
         schema = write_schema_file(self.data_dir / "format_schemas")
         self.writer = ScriptedWriter(StoreWriter(self.locked, schema))
         defaults: dict[str, object] = {"batch_max_wait_ms": 20, "store_retry_max_seconds": 0.2}

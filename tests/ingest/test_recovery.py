@@ -31,7 +31,9 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_dead_letters_are_listed_and_replayed_once(server_factory: Callable[..., LiveServer], tmp_path: Path) -> None:
+def test_dead_letters_are_listed_and_replayed_once(
+    server_factory: Callable[..., LiveServer], tmp_path: Path
+) -> None:
     data_dir = tmp_path / "data"
     letters = DeadLetterStore(data_dir / "dead-letter")
     fault = StoreFault(FaultKind.DATA, 117, "INCORRECT_DATA", "Cannot parse input")
@@ -126,7 +128,9 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
     path.mkdir(parents=True, exist_ok=True)
     if shutil.which("mount") is None:
         return False
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
+    )
     return done.returncode == 0
 
 
@@ -142,7 +146,9 @@ def _fill(path: Path) -> Path:
     return filler
 
 
-def test_full_disk_under_the_store_loses_nothing(server_factory: Callable[..., LiveServer], tmp_path: Path) -> None:
+def test_full_disk_under_the_store_loses_nothing(
+    server_factory: Callable[..., LiveServer], tmp_path: Path
+) -> None:
     data_dir = tmp_path / "full"
     store_dir = data_dir / "chdb"
     if not _mount_tmpfs(store_dir, "256m"):
