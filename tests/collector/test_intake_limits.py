@@ -68,7 +68,7 @@ def test_a_client_dropping_its_upload_is_quiet_and_costs_nothing(
     live = server_factory()
     for _ in range(30):
         _start_upload(live, declared=200_000, sent=b"\x0a" * 5000).close()
-    body, trace_id, count = trace_export(3)
+    body, trace_id, _count = trace_export(3)
     assert live.post("/v1/traces", body).status_code == 200
     live.wait_for(lambda: live.get(f"/api/v1/traces/{trace_id}").status_code == 200)
     time.sleep(0.5)
@@ -90,7 +90,7 @@ def test_two_thousand_idle_connections_do_not_stop_an_export(
             if i % 2:
                 sock.sendall(b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Le")  # half-sent headers
             idle.append(sock)
-        body, trace_id, _count = trace_export(2)
+        body, _trace_id, _count = trace_export(2)
         started = time.monotonic()
         response = httpx.post(
             live.otlp_http + "/v1/traces",
