@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import LiveServer, start_server  # noqa: E402
-from tests.ingest.test_recovery import RetryingClient  # noqa: E402
+from tests.ingest.test_recovery import kill_under_load  # noqa: E402
 from tests.telemetry import BASE_TIME, MS, android_resource, span, traces_request  # noqa: E402
 
 
@@ -49,22 +49,7 @@ def shown(live: LiveServer, trace_id: str) -> tuple[int, int]:
 
 
 def kill_run(args: argparse.Namespace, data_dir: Path) -> None:
-    live = start_server(data_dir)
-    clients = [RetryingClient() for _ in range(args.clients)]
-    for client in clients:
-        client.url = live.otlp_http
-        client.thread.start()
-    for _ in range(args.kills):
-        time.sleep(random.uniform(0.5, 3.0))
-        live.kill()
-        live = start_server(data_dir)
-        for client in clients:
-            client.url = live.otlp_http
-    time.sleep(1)
-    for client in clients:
-        client.stop.set()
-        client.thread.join(60)
-    acknowledged = [item for client in clients for item in client.acknowledged]
+    live, acknowledged = kill_under_load(lambda: start_server(data_dir), args.kills, args.clients, (0.5, 3.0))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and live.get("/healthz").json()["backlog_items"] > 0:
         time.sleep(0.5)

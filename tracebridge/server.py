@@ -22,7 +22,7 @@ import uvicorn
 
 from tracebridge.api import create_api_app, create_otlp_app
 from tracebridge.collector.grpc import build_server
-from tracebridge.collector.limits import http_config, raise_open_files_limit
+from tracebridge.collector.limits import http_config, raise_open_files_limit, return_big_buffers_to_the_os
 from tracebridge.ingest.data_lock import DataDirInUse, DataDirLock
 from tracebridge.ingest.pipeline import IngestPipeline
 from tracebridge.ingest.wal import WriteAheadLog
@@ -160,6 +160,7 @@ class TracebridgeServer:
     async def serve(self, on_ready: Callable[[Bindings], None] | None = None) -> None:
         s = self.settings
         raise_open_files_limit()
+        return_big_buffers_to_the_os()
         with contextlib.ExitStack() as on_failure:  # sockets bound so far are closed if start-up fails
             http_sock = _bind(s.host, s.otlp_http_port, "--otlp-http-port")
             on_failure.callback(http_sock.close)

@@ -99,26 +99,34 @@ class RetryingClient:
                 time.sleep(0.05)
 
 
+def kill_under_load(
+    start: Callable[[], LiveServer], kills: int, clients: int, pause: tuple[float, float]
+) -> tuple[LiveServer, list[tuple[str, int]]]:
+    """Retrying clients export while the server is killed -9 ``kills`` times at random moments and
+    restarted by ``start``; returns the last server and every acknowledged (trace id, span count)."""
+    live = start()
+    load = [RetryingClient() for _ in range(clients)]
+    for client in load:
+        client.url = live.otlp_http
+        client.thread.start()
+    for _kill in range(kills):
+        time.sleep(random.uniform(*pause))
+        live.kill()
+        live = start()
+        for client in load:
+            client.url = live.otlp_http
+    time.sleep(0.5)
+    for client in load:
+        client.stop.set()
+        client.thread.join(60)
+    return live, [item for client in load for item in client.acknowledged]
+
+
 def test_kill_9_under_load_loses_nothing_and_duplicates_nothing(
     server_factory: Callable[..., LiveServer], tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "kill"
-    live = server_factory(data_dir=data_dir)
-    clients = [RetryingClient() for _ in range(3)]
-    for client in clients:
-        client.url = live.otlp_http
-        client.thread.start()
-    for _kill in range(2):
-        time.sleep(random.uniform(0.5, 1.5))
-        live.kill()
-        live = server_factory(data_dir=data_dir)
-        for client in clients:
-            client.url = live.otlp_http
-    time.sleep(0.5)
-    for client in clients:
-        client.stop.set()
-        client.thread.join(30)
-    acknowledged = [item for client in clients for item in client.acknowledged]
+    live, acknowledged = kill_under_load(lambda: server_factory(data_dir=data_dir), 2, 3, (0.5, 1.5))
     assert len(acknowledged) > 10
     for trace_id, count in acknowledged:
         live.wait_for(lambda t=trace_id, c=count: span_count(live, t) == c)  # type: ignore[misc]
