@@ -21,7 +21,9 @@ from starlette.requests import ClientDisconnect
 
 from tracebridge.auth import AuthResult, check_bearer
 from tracebridge.collector.decoding import JSON, decode, encode_response, gunzip_bounded, media_type
+from tracebridge.collector.deps import IntakeDep, PipelineDep, SettingsDep
 from tracebridge.collector.responses import http_auth_error, http_error
+from tracebridge.domain import Signal
 from tracebridge.ingest.errors import (
     IngestError,
     Overloaded,
@@ -29,8 +31,6 @@ from tracebridge.ingest.errors import (
     RequestTimeout,
     UnsupportedMediaType,
 )
-from tracebridge.runtime import IntakeDep, PipelineDep, SettingsDep
-from tracebridge.store.wire import Signal
 
 router = APIRouter()
 log = logging.getLogger("tracebridge.collector")

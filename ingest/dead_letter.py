@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracebridge.domain import Signal
 from tracebridge.store.errors import StoreFault
-from tracebridge.store.wire import Signal
 
 _sequence = itertools.count()
 

@@ -28,12 +28,12 @@ from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from tracebridge.domain import Signal
 from tracebridge.ingest.dead_letter import DeadLetterStore
 from tracebridge.ingest.errors import Unavailable
 from tracebridge.ingest.wal import Position, WriteAheadLog
 from tracebridge.settings import Settings
 from tracebridge.store.errors import FaultKind, StoreFault, classify
-from tracebridge.store.wire import Signal
 from tracebridge.store.writer import StoreWriter
 
 log = logging.getLogger("tracebridge.ingest")

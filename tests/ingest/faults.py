@@ -22,13 +22,14 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
 from tests.telemetry import BASE_TIME, MS, android_resource, backend_resource, span, traces_request
+from tracebridge.domain import Signal
 from tracebridge.ingest.pipeline import IngestPipeline
 from tracebridge.ingest.wal import WriteAheadLog
 from tracebridge.settings import Settings
 from tracebridge.store.client import LockedClient
 from tracebridge.store.layout import Layout
 from tracebridge.store.migrator import migrate
-from tracebridge.store.wire import Signal, write_schema_file
+from tracebridge.store.wire import write_schema_file
 from tracebridge.store.writer import StoreWriter
 
 _CHDB_PATH: list[Path] = []

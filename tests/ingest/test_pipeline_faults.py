@@ -16,8 +16,8 @@ import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
 from tests.ingest.faults import Harness, clickhouse_error, connection_refused, trace_export
+from tracebridge.domain import Signal
 from tracebridge.ingest.pipeline import RETRYING, RUNNING
-from tracebridge.store.wire import Signal
 
 TRACE_TABLES = (
     "otel_traces",

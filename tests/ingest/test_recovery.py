@@ -20,9 +20,9 @@ import pytest
 from tests.conftest import LiveServer
 from tests.ingest.faults import trace_export
 from tests.ingest.test_durability import span_count
+from tracebridge.domain import Signal
 from tracebridge.ingest.dead_letter import DeadLetterStore
 from tracebridge.store.errors import FaultKind, StoreFault
-from tracebridge.store.wire import Signal
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
