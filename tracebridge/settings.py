@@ -54,7 +54,7 @@ class Settings(BaseSettings):
 
     read_clients: int = Field(4, ge=1, le=64)
     max_body_bytes: int = Field(64 * 1024 * 1024, gt=0)
-    queue_max_bytes: int = Field(16 * 1024 * 1024, ge=0)
+    queue_max_bytes: int = Field(8 * 1024 * 1024, ge=0)
     wal_max_bytes: int = Field(2 * 1024 * 1024 * 1024, gt=0)
     batch_max_items: int = Field(50_000, gt=0)
     batch_max_bytes: int = Field(8 * 1024 * 1024, gt=0)
