@@ -114,6 +114,7 @@ def _already_exists(exc: Exception) -> bool:
 # Every table that holds telemetry or aggregates of it; each has an IngestTime column.
 RETENTION_TABLES = (
     "otel_traces",
+    "otel_traces_trace_id_ts",
     "tracebridge_session_spans",
     "tracebridge_trace_index",
     "tracebridge_request_pairs",
