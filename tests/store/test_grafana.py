@@ -25,6 +25,7 @@ from tests.telemetry import (
     span,
     traces_request,
 )
+from tracebridge.store.attributes import to_stored
 
 TRACE_BY_ID = (
     "WITH '{trace_id}' as trace_id, "
@@ -99,7 +100,11 @@ def test_grafana_otel_mode_sql_runs_on_the_store(
                         t0,
                         t0 + 900 * MS,
                         kind="client",
-                        attributes={"http.request.method": "GET"},
+                        attributes={
+                            "http.request.method": "GET",
+                            "tags": ["a", 1, 2.5],
+                            "ctx": {"k": "v", "n": 2},
+                        },
                         events=[("retry", t0 + 10 * MS, {"attempt": 2})],
                     )
                 ],
@@ -146,6 +151,9 @@ def test_grafana_otel_mode_sql_runs_on_the_store(
     for path, body in (("/v1/traces", mobile), ("/v1/traces", backend), ("/v1/logs", logs)):
         assert live.post(path, body.SerializeToString()).status_code == 200
     live.wait_for(lambda: len(live.get(f"/api/v1/traces/{trace_id.hex()}").json().get("spans", [])) == 2)
+    api_spans = {s["span_id"]: s for s in live.get(f"/api/v1/traces/{trace_id.hex()}").json()["spans"]}
+    assert api_spans[client_id.hex()]["attributes"]["tags"] == ["a", 1, 2.5]  # typed again
+    assert api_spans[client_id.hex()]["attributes"]["ctx"] == {"k": "v", "n": 2}
     live.stop()
 
     window = {
@@ -171,6 +179,11 @@ def test_grafana_otel_mode_sql_runs_on_the_store(
     assert abs(client_row["duration"] - 900.0) < 1e-6  # Duration in ns, shown in ms
     assert abs(client_row["startTime"] - t0 / 1e6) < 1e-3
     assert {"key": "http.request.method", "value": "GET"} in client_row["tags"]
+    # Arrays and key-value lists as JSON text, as the clickhouseexporter writes them, and the
+    # same text tracebridge's own reader turns back into typed values.
+    assert {"key": "tags", "value": '["a",1,2.5]'} in client_row["tags"]
+    assert {"key": "ctx", "value": '{"k":"v","n":2}'} in client_row["tags"]
+    assert to_stored({"tags": ["a", 1, 2.5]})[1] == ['["a",1,2.5]']
     assert client_row["logs"][0]["name"] == "retry"
     assert {"key": "attempt", "value": "2"} in client_row["logs"][0]["fields"]
     assert [ref["tags"] for ref in server_row["references"]] == [[{"key": "k", "value": "v"}]]

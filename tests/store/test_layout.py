@@ -17,8 +17,9 @@ CLUSTER = Layout(database="tracebridge", cluster="tb", replicated=True)
 
 def rendered(layout: Layout) -> list[str]:
     statements = render_statements(CREATE_MIGRATIONS_TABLE, layout)
-    for migration in load_migrations():
-        statements.extend(migration.statements(layout))
+    migrations = load_migrations()
+    for index, migration in enumerate(migrations):
+        statements.extend(migration.statements(layout, migrations[:index]))
     return statements
 
 

@@ -4,6 +4,10 @@ Applied versions are recorded in ``tracebridge_schema_migrations``. Files named
 ``NNNN_functions.sql`` (or ``NNNN_*_functions.sql``) hold only CREATE OR REPLACE FUNCTION statements and are applied at every
 start, so SQL functions exist even on a server where they were dropped.
 
+A statement ``{{recreate_view NAME}}`` drops the materialized view NAME and creates it again from
+its CREATE statement in an earlier migration: ClickHouse inlines SQL functions into a view when
+it is created, so a view picks up a changed function (or changed landing-table types) only so.
+
 Every statement is rendered for the store's ``Layout`` first (tracebridge/store/layout.py: one
 server, or local tables + Distributed tables on a cluster). Migrations are safe to run from several
 processes at once: every statement is idempotent (IF NOT EXISTS, OR REPLACE, ADD COLUMN IF NOT
@@ -15,13 +19,15 @@ versions table is read as a set.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
 from tracebridge.store.client import LockedClient
-from tracebridge.store.layout import Layout
+from tracebridge.store.layout import Layout, TemplateError
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_RECREATE_VIEW = re.compile(r"^\{\{recreate_view (\w+)\}\}$")
 
 CREATE_MIGRATIONS_TABLE = """
 CREATE TABLE IF NOT EXISTS {{local tracebridge_schema_migrations}}{{on_cluster}}
@@ -45,9 +51,25 @@ class Migration:
     def always(self) -> bool:
         return self.name == "functions" or self.name.endswith("_functions")
 
-    def statements(self, layout: Layout) -> list[str]:
-        """The statements of this migration rendered for ``layout`` (empty ones dropped)."""
-        return render_statements(self.sql, layout)
+    def statements(self, layout: Layout, earlier: Sequence[Migration] = ()) -> list[str]:
+        """The statements of this migration rendered for ``layout`` (empty ones dropped);
+        ``earlier``: the migrations before it, where ``{{recreate_view}}`` finds its view."""
+        raw: list[str] = []
+        for statement in split_statements(self.sql):
+            match = _RECREATE_VIEW.match(statement)
+            raw.extend(_recreate_view(match.group(1), earlier) if match else [statement])
+        rendered = (layout.render_statement(statement) for statement in raw)
+        return [statement for statement in rendered if statement]
+
+
+def _recreate_view(name: str, earlier: Sequence[Migration]) -> list[str]:
+    prefix = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {name}"
+    for migration in reversed(earlier):
+        for statement in split_statements(migration.sql):
+            rest = statement[len(prefix) :]
+            if statement.startswith(prefix) and not (rest[:1].isalnum() or rest[:1] == "_"):
+                return [f"DROP VIEW IF EXISTS {name}{{{{on_cluster}}}}", statement]
+    raise TemplateError(f"{{{{recreate_view {name}}}}}: no earlier migration creates that view")
 
 
 def render_statements(sql: str, layout: Layout) -> list[str]:
@@ -85,10 +107,11 @@ def migrate(client: LockedClient, layout: Layout | None = None) -> list[int]:
         _run(client, statement)
     applied = {row[0] for row in client.query(SELECT_APPLIED).result_rows}
     done = []
-    for migration in load_migrations():
+    migrations = load_migrations()
+    for index, migration in enumerate(migrations):
         if migration.version in applied and not migration.always:
             continue
-        for statement in migration.statements(layout):
+        for statement in migration.statements(layout, migrations[:index]):
             _run(client, statement)
         if migration.version not in applied:
             client.command(INSERT_APPLIED, parameters={"version": migration.version, "name": migration.name})
