@@ -7,6 +7,7 @@ ClickHouse; the test does the same with a window around the data."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,6 +65,8 @@ LOGS_OF_TRACE = (
     "WHERE ( timestamp >= $__fromTime AND timestamp <= $__toTime ) AND ( traceID = '{trace_id}' ) "
     "ORDER BY timestamp ASC LIMIT 1000"
 )
+
+DASHBOARDS = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "dashboards"
 
 RUN_QUERIES = """
 import json, sys
@@ -125,6 +128,7 @@ def test_grafana_otel_mode_sql_runs_on_the_store(
                         parent=client_id,
                         kind="server",
                         error="boom",
+                        attributes={"http.route": "/orders"},
                         links=[(new_trace_id(), new_span_id(), {"k": "v"})],
                     )
                 ],
@@ -167,7 +171,7 @@ def test_grafana_otel_mode_sql_runs_on_the_store(
             sql = sql.replace(macro, value)
         return sql
 
-    queries = {"by_id": TRACE_BY_ID, "search": TRACE_SEARCH, "logs": LOGS_OF_TRACE}
+    queries = {"by_id": TRACE_BY_ID, "search": TRACE_SEARCH, "logs": LOGS_OF_TRACE, **dashboard_queries()}
     out = run_store_script(RUN_QUERIES, data_dir, json.dumps({k: expand(v) for k, v in queries.items()}))
 
     by_span = {row["spanID"]: row for row in out["by_id"]}
@@ -194,3 +198,24 @@ def test_grafana_otel_mode_sql_runs_on_the_store(
     assert [(row["body"], row["level"], row["traceID"]) for row in out["logs"]] == [
         ("order failed", "ERROR", trace_id.hex())
     ]
+
+    # The provisioned client-vs-server p99 dashboard: the pair of this trace, client 900 ms over
+    # server 700 ms, in the time series and in the per-route table.
+    [point] = out["panel-1"]
+    assert (point["client_p99_ms"], point["server_p99_ms"]) == (900.0, 700.0)
+    assert point["network_and_device_ms"] == 200.0
+    [route] = out["panel-2"]
+    assert route["route"] == "/orders" and route["requests"] == 1 and route["gap_p99_ms"] == 200.0
+
+
+def dashboard_queries() -> dict[str, str]:
+    """The dashboard's SQL with the data source's $__timeInterval / $__timeFilter macros expanded
+    as the plugin does ($__fromTime / $__toTime are expanded by the caller)."""
+    dashboard = json.loads((DASHBOARDS / "client-vs-server-p99.json").read_text())
+    out = {}
+    for panel in dashboard["panels"]:
+        sql = panel["targets"][0]["rawSql"].replace("tracebridge.", '"{db}".')
+        sql = re.sub(r"\$__timeInterval\((\w+)\)", r"toStartOfInterval(\1, INTERVAL 60 second)", sql)
+        sql = re.sub(r"\$__timeFilter\((\w+)\)", r"\1 >= $__fromTime AND \1 <= $__toTime", sql)
+        out[f"panel-{panel['id']}"] = sql
+    return out
