@@ -119,6 +119,17 @@ def migrate(client: LockedClient, layout: Layout | None = None) -> list[int]:
     return done
 
 
+def schema_statements(layout: Layout, backfills: bool = True) -> list[str]:
+    """Every statement the migrations run on an empty store, in order, rendered for ``layout``.
+    ``backfills=False`` leaves out the one-off INSERTs that index data stored before a migration
+    (nothing to index on a node added later)."""
+    statements = render_statements(CREATE_MIGRATIONS_TABLE, layout)
+    migrations = load_migrations()
+    for index, migration in enumerate(migrations):
+        statements.extend(migration.statements(layout, migrations[:index]))
+    return [s for s in statements if backfills or not s.startswith("INSERT")]
+
+
 def _run(client: LockedClient, statement: str) -> None:
     """Run one DDL statement; a CREATE ... IF NOT EXISTS that lost a race to another migrator
     (the object appeared between its check and its create) has nothing left to do."""
