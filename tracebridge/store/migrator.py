@@ -4,9 +4,10 @@ Applied versions are recorded in ``tracebridge_schema_migrations``. Files named
 ``NNNN_functions.sql`` (or ``NNNN_*_functions.sql``) hold only CREATE OR REPLACE FUNCTION statements and are applied at every
 start, so SQL functions exist even on a server where they were dropped.
 
-A statement ``{{recreate_view NAME}}`` drops the materialized view NAME and creates it again from
-its CREATE statement in an earlier migration: ClickHouse inlines SQL functions into a view when
-it is created, so a view picks up a changed function (or changed landing-table types) only so.
+A statement ``{{recreate NAME}}`` drops NAME and creates it again from its CREATE statement in an
+earlier migration (as that file says now), for objects that hold no rows: a materialized view
+(ClickHouse inlines SQL functions into a view when it is created, so a view picks up a changed
+function only so) or a Null-engine landing table whose columns changed.
 
 Every statement is rendered for the store's ``Layout`` first (tracebridge/store/layout.py: one
 server, or local tables + Distributed tables on a cluster). Migrations are safe to run from several
@@ -27,7 +28,7 @@ from tracebridge.store.client import LockedClient
 from tracebridge.store.layout import Layout, TemplateError
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-_RECREATE_VIEW = re.compile(r"^\{\{recreate_view (\w+)\}\}$")
+_RECREATE = re.compile(r"^\{\{recreate (\w+)\}\}$")
 
 CREATE_MIGRATIONS_TABLE = """
 CREATE TABLE IF NOT EXISTS {{local tracebridge_schema_migrations}}{{on_cluster}}
@@ -53,23 +54,24 @@ class Migration:
 
     def statements(self, layout: Layout, earlier: Sequence[Migration] = ()) -> list[str]:
         """The statements of this migration rendered for ``layout`` (empty ones dropped);
-        ``earlier``: the migrations before it, where ``{{recreate_view}}`` finds its view."""
+        ``earlier``: the migrations before it, where ``{{recreate}}`` finds its CREATE."""
         raw: list[str] = []
         for statement in split_statements(self.sql):
-            match = _RECREATE_VIEW.match(statement)
-            raw.extend(_recreate_view(match.group(1), earlier) if match else [statement])
+            match = _RECREATE.match(statement)
+            raw.extend(_recreate(match.group(1), earlier) if match else [statement])
         rendered = (layout.render_statement(statement) for statement in raw)
         return [statement for statement in rendered if statement]
 
 
-def _recreate_view(name: str, earlier: Sequence[Migration]) -> list[str]:
-    prefix = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {name}"
+def _recreate(name: str, earlier: Sequence[Migration]) -> list[str]:
+    prefixes = (f"CREATE TABLE IF NOT EXISTS {name}", f"CREATE MATERIALIZED VIEW IF NOT EXISTS {name}")
     for migration in reversed(earlier):
         for statement in split_statements(migration.sql):
-            rest = statement[len(prefix) :]
-            if statement.startswith(prefix) and not (rest[:1].isalnum() or rest[:1] == "_"):
-                return [f"DROP VIEW IF EXISTS {name}{{{{on_cluster}}}}", statement]
-    raise TemplateError(f"{{{{recreate_view {name}}}}}: no earlier migration creates that view")
+            for prefix in prefixes:
+                rest = statement[len(prefix) :]
+                if statement.startswith(prefix) and not (rest[:1].isalnum() or rest[:1] == "_"):
+                    return [f"DROP TABLE IF EXISTS {name}{{{{on_cluster}}}}", statement]
+    raise TemplateError(f"{{{{recreate {name}}}}}: no earlier migration creates it")
 
 
 def render_statements(sql: str, layout: Layout) -> list[str]:
