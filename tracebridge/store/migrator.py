@@ -182,6 +182,7 @@ RETENTION_TABLES = (
     "otel_logs",
     "tracebridge_crashes",
     "tracebridge_session_crashes",
+    "tracebridge_span_links",
 )
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from tracebridge.domain import Signal
 from tracebridge.store.client import LockedClient
-from tracebridge.store.wire import INPUT_TABLE, Signal, frame, protobuf_settings
+from tracebridge.store.wire import INPUT_TABLE, frame, protobuf_settings
 
 
 class StoreWriter:
