@@ -96,8 +96,8 @@ trace = trace_document(reader, sys.argv[3])
 session = session_document(reader, sys.argv[4])
 print(json.dumps({
     "errors": errors, "versions": versions, "expected": [m.version for m in load_migrations()],
-    "trace_spans": sorted(s["span_id"] for s in trace["spans"]),
-    "session_traces": [t["trace_id"] for t in session["traces"]],
+    "trace_spans": sorted(s.span_id for s in trace.spans),
+    "session_traces": [t.trace_id for t in session.traces],
 }))
 """
 
