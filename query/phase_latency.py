@@ -150,9 +150,8 @@ def _served_at_edge(reader: StoreReader, trace_ids: Sequence[str]) -> set[tuple[
     tree = SpanTree(spans)
     served = set()
     for pair in pair_requests(spans):
-        if pair.servers:
-            answer = max(pair.servers, key=lambda s: (s.end_time_unix_nano, s.span_id))
-            hop = edge_hop(pair.client, answer, tree, edge_ids)
+        if pair.server is not None:  # the answering attempt
+            hop = edge_hop(pair.client, pair.server, tree, edge_ids)
             if hop is not None and hop.served_at_edge:
                 served.add((pair.client.trace_id, pair.client.span_id))
     return served
