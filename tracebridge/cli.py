@@ -261,6 +261,22 @@ def cmd_dead_letter_replay(args: argparse.Namespace) -> int:
     return 1 if report.failed or report.set_aside_again else 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from tracebridge.store.layout import Layout
+    from tracebridge.store.migrator import schema_statements
+
+    settings = settings_from_args(args)
+    layout = Layout(
+        database=settings.database,
+        cluster=settings.clickhouse_cluster,
+        replicated=settings.clickhouse_replicated,
+        on_cluster_ddl=not args.node_local,
+    )
+    for statement in schema_statements(layout, backfills=False):
+        print(statement + ";\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tracebridge", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -294,6 +310,18 @@ def build_parser() -> argparse.ArgumentParser:
     session.add_argument("session_id")
     session.add_argument("--api", help="query API URL (default $TRACEBRIDGE_API or http://127.0.0.1:8080)")
     session.set_defaults(func=cmd_session)
+
+    schema = sub.add_parser(
+        "schema",
+        help="print the DDL the migrations run, rendered for a layout (review, or a shard added later)",
+    )
+    add_serve_flags(schema)
+    schema.add_argument(
+        "--node-local",
+        action="store_true",
+        help="without ON CLUSTER: the tables and views of one node, e.g. a node of a new shard",
+    )
+    schema.set_defaults(func=cmd_schema)
 
     dashboards = sub.add_parser("dashboards", help="dashboards as static files")
     dsub = dashboards.add_subparsers(dest="dashboards_command", required=True)
