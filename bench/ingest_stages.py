@@ -11,9 +11,9 @@ views attached each time, measuring this process's CPU time (all threads, chDB's
   between that view attached alone and none attached;
 - ``all``: everything attached, as the server runs.
 
-Merges are stopped while inserting. Then the tables are emptied, one ``all`` run inserts again,
-merges are started, and the CPU spent until no merge has run for 3 s is the ``merges`` figure
-(the work background merges do for the parts of ``spans`` spans).
+Merges are stopped while inserting. Then ``--merge-spans`` spans are inserted into empty tables
+twice, with merges stopped and with merges running (until none has run for 3 s): the difference,
+scaled to ``--spans``, is the ``merges`` figure (what background merges cost per span stored).
 Prints one JSON object on stdout.
 
     python bench/ingest_stages.py DATA_DIR --spans 200000 --batch 50000 --spans-per-request 500
@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=2, help="runs per configuration; the lowest CPU is kept"
     )
+    parser.add_argument("--merge-spans", type=int, default=1_000_000, help="spans of the merges measurement")
     args = parser.parse_args()
 
     settings = Settings(data_dir=args.data_dir)
@@ -72,13 +73,11 @@ def main() -> None:
     trace_views = dependents(client, "otel_traces") + dependents(client, "tracebridge_crashes")
     counter = [0]
 
-    def run() -> float:
+    def run(count: int = requests) -> float:
         started = time.process_time()
-        for first in range(0, requests, per_insert):
+        for first in range(0, count, per_insert):
             n0 = counter[0]
-            writer.insert(
-                Signal.TRACES, [stream.body(n0 + k) for k in range(min(per_insert, requests - first))]
-            )
+            writer.insert(Signal.TRACES, [stream.body(n0 + k) for k in range(min(per_insert, count - first))])
             counter[0] += per_insert
         return time.process_time() - started
 
@@ -119,21 +118,31 @@ def main() -> None:
         view_costs[view] = cost
     results["all"] = measure({FLATTEN, *trace_views}) - produce
 
-    # Merges: the parts of one "all" run, from empty tables, merged by the background pool.
-    for table in client.query(
-        "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree'"
-    ).result_rows:
-        client.command(f"TRUNCATE TABLE {table[0]}")
-    run()
+    # Merges: --merge-spans inserted into empty tables with merges stopped, then again with merges
+    # running (waiting until none has run for 3 s); the difference is the merges' CPU.
+    merge_requests = max(per_insert, args.merge_spans // args.spans_per_request)
+
+    def truncate() -> None:
+        for (table,) in client.query(
+            "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' "
+            "AND name != 'tracebridge_schema_migrations'"
+        ).result_rows:
+            client.command(f"TRUNCATE TABLE {table}")
+
+    truncate()
+    without = run(merge_requests)
     parts_before = part_counts(client)
+    truncate()
     client.command("SYSTEM START MERGES")
     started = time.process_time()
+    run(merge_requests)
     quiet_since = time.monotonic()
     while time.monotonic() - quiet_since < 3.0:
         if client.query("SELECT count() FROM system.merges").result_rows[0][0]:
             quiet_since = time.monotonic()
         time.sleep(0.2)
-    results["merges"] = time.process_time() - started
+    with_merges = time.process_time() - started
+    results["merges"] = (with_merges - without) * requests / merge_requests  # per `spans` spans
     print(
         json.dumps(
             {

@@ -122,7 +122,12 @@ def open_runtime(settings: Settings) -> Runtime:
     schema_file = (
         None if settings.clickhouse_url else write_schema_file(settings.data_dir.resolve() / "format_schemas")
     )
-    pipeline = IngestPipeline(settings, StoreWriter(write_client, schema_file), wal)
+    purge = (
+        settings.store_purge_above_bytes
+        if schema_file is not None and settings.store_purge_above_bytes
+        else None
+    )
+    pipeline = IngestPipeline(settings, StoreWriter(write_client, schema_file, purge), wal)
     replayed = pipeline.start()
     if replayed:
         log.info("replayed %d acknowledged request(s) from the write-ahead log", replayed)

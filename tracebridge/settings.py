@@ -47,12 +47,15 @@ class Settings(BaseSettings):
 
     read_clients: int = Field(4, ge=1, le=64)
     max_body_bytes: int = Field(64 * 1024 * 1024, gt=0)
-    queue_max_bytes: int = Field(256 * 1024 * 1024, gt=0)
+    queue_max_bytes: int = Field(64 * 1024 * 1024, gt=0)
     batch_max_items: int = Field(50_000, gt=0)
     batch_max_bytes: int = Field(32 * 1024 * 1024, gt=0)
     batch_max_wait_ms: int = Field(200, ge=0)
     durability: Literal["fsync", "none"] = "fsync"
     wal_segment_bytes: int = Field(64 * 1024 * 1024, gt=0)
+    # Embedded store: above this resident size the engine's allocator returns free pages after an
+    # insert (store/writer.py); 0 never does.
+    store_purge_above_bytes: int = Field(448 * 1024 * 1024, ge=0)
 
     @property
     def ingest_key_set(self) -> frozenset[str]:
