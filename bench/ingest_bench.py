@@ -379,6 +379,8 @@ def run_stages(args: argparse.Namespace) -> dict[str, Any]:
                 str(args.stage_spans),
                 "--spans-per-request",
                 str(args.spans_per_request),
+                "--merge-spans",
+                str(args.merge_spans),
             ],
             check=True,
             capture_output=True,
@@ -414,6 +416,9 @@ def main() -> None:
     parser.add_argument("--sustain-seconds", type=int, default=60, help="0 skips the sustained run")
     parser.add_argument("--sustain-rate", type=int, default=50_000, help="spans/s of the sustained run")
     parser.add_argument("--stage-spans", type=int, default=200_000)
+    parser.add_argument(
+        "--merge-spans", type=int, default=500_000, help="spans of the stage run's merge measurement"
+    )
     parser.add_argument("--no-stages", action="store_true")
     args = parser.parse_args()
     spr = args.spans_per_request
