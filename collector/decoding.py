@@ -28,9 +28,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
+from tracebridge.domain import Signal
 from tracebridge.ingest.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 from tracebridge.ingest.validate import Validated, validate_logs, validate_traces
-from tracebridge.store.wire import Signal
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"

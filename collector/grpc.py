@@ -16,10 +16,10 @@ from grpc_status import rpc_status
 from tracebridge.auth import AuthResult, check_bearer
 from tracebridge.collector.decoding import PROTOBUF, decode, encode_response
 from tracebridge.collector.responses import grpc_code, status_message
+from tracebridge.domain import Signal
 from tracebridge.ingest.errors import IngestError
 from tracebridge.ingest.pipeline import IngestPipeline
 from tracebridge.settings import Settings
-from tracebridge.store.wire import Signal
 
 SERVICES = {
     Signal.TRACES: "opentelemetry.proto.collector.trace.v1.TraceService",

@@ -14,10 +14,10 @@ from starlette.concurrency import run_in_threadpool
 
 from tracebridge.auth import AuthResult, check_bearer
 from tracebridge.collector.decoding import JSON, decode, encode_response, gunzip_bounded, media_type
+from tracebridge.collector.deps import PipelineDep, SettingsDep
 from tracebridge.collector.responses import http_auth_error, http_error
+from tracebridge.domain import Signal
 from tracebridge.ingest.errors import IngestError, PayloadTooLarge, UnsupportedMediaType
-from tracebridge.runtime import PipelineDep, SettingsDep
-from tracebridge.store.wire import Signal
 
 router = APIRouter()
 

@@ -8,7 +8,7 @@ can find them: see each builder's docstring.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
@@ -16,6 +16,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from tracebridge.dashboards.html import plot_time
+from tracebridge.query.models import CrashGroup, Session, Trace, VersionRow
 from tracebridge.query.views import span_tree_order
 
 CLIENT = "#1f77b4"
@@ -61,7 +62,7 @@ def _ms(nanos: float) -> float:
 # ---------------------------------------------------------------- trace waterfall
 
 
-def waterfall(document: Mapping[str, Any]) -> go.Figure:
+def waterfall(document: Trace) -> go.Figure:
     """The trace as horizontal bars on skew-corrected time (ms since the trace's start).
 
     Two lanes (rows): client spans above, backend spans below, each span one row keyed by its
@@ -69,12 +70,12 @@ def waterfall(document: Mapping[str, Any]) -> go.Figure:
     their own lane), ``gap`` (per paired request, the two legs of the client span not covered by
     its server span), ``crash`` (markers at crash time).
     """
-    t0 = int(document["start_time_unix_nano"])
-    ordered = span_tree_order(document.get("spans") or [])
-    by_id = {s["span_id"]: s for s, _ in ordered}
+    t0 = int(document.start_time_unix_nano)
+    ordered = span_tree_order(document.spans or [])
+    by_id = {s.span_id: s for s, _ in ordered}
     lanes = {
-        "client": [(s, d) for s, d in ordered if s.get("side") == "client"],
-        "backend": [(s, d) for s, d in ordered if s.get("side") != "client"],
+        "client": [(s, d) for s, d in ordered if s.side == "client"],
+        "backend": [(s, d) for s, d in ordered if s.side != "client"],
     }
     rows = [lane for lane in ("client", "backend") if lanes[lane]] or ["client"]
     counts = [max(len(lanes[lane]), 1) for lane in rows]
@@ -94,7 +95,7 @@ def waterfall(document: Mapping[str, Any]) -> go.Figure:
             (lane, CLIENT if lane == "client" else BACKEND, False),
             ("error", ERROR, True),
         ):
-            chosen = [(s, d) for s, d in members if (s.get("status_code") == "error") == keep]
+            chosen = [(s, d) for s, d in members if s.error == keep]
             if not chosen:
                 continue
             fig.add_trace(
@@ -103,14 +104,11 @@ def waterfall(document: Mapping[str, Any]) -> go.Figure:
                     legendgroup=series,
                     showlegend=series not in shown,
                     orientation="h",
-                    y=[s["span_id"] for s, _ in chosen],
-                    base=[_ms(int(s["adjusted_start_time_unix_nano"]) - t0) for s, _ in chosen],
-                    x=[_ms(int(s["duration_ns"])) for s, _ in chosen],
+                    y=[s.span_id for s, _ in chosen],
+                    base=[_ms(int(s.adjusted_start_time_unix_nano) - t0) for s, _ in chosen],
+                    x=[_ms(int(s.duration_ns)) for s, _ in chosen],
                     marker={"color": color},
-                    customdata=[
-                        [label(s.get("name")), label(s.get("service_name")), s.get("kind"), s["span_id"]]
-                        for s, _ in chosen
-                    ],
+                    customdata=[[label(s.name), label(s.service_name), s.kind, s.span_id] for s, _ in chosen],
                     hovertemplate="%{customdata[0]}<br>%{customdata[1]} · %{customdata[2]}<br>"
                     "start %{base:.1f} ms · %{x:.1f} ms<br>span %{customdata[3]}<extra>"
                     + series
@@ -126,24 +124,25 @@ def waterfall(document: Mapping[str, Any]) -> go.Figure:
             type="category",
             autorange="reversed",
             categoryorder="array",
-            categoryarray=[s["span_id"] for s, _ in members],
+            categoryarray=[s.span_id for s, _ in members],
             tickmode="array",
-            tickvals=[s["span_id"] for s, _ in members],
-            ticktext=["\u00a0\u00a0" * min(d, 12) + label(s.get("name"), 48) for s, d in members],
+            tickvals=[s.span_id for s, _ in members],
+            ticktext=["\u00a0\u00a0" * min(d, 12) + label(s.name, 48) for s, d in members],
         )
     gap_y, gap_base, gap_x, gap_text = [], [], [], []
-    for gap in document.get("gaps") or []:
-        client, server = by_id.get(gap.get("client_span_id")), by_id.get(gap.get("server_span_id"))
+    for gap in document.gaps or []:
+        client = by_id.get(gap.client_span_id)
+        server = by_id.get(gap.server_span_id) if gap.server_span_id else None
         if not client or not server:
             continue
-        c_start = int(client["adjusted_start_time_unix_nano"])
-        c_end = c_start + int(client["duration_ns"])
-        s_start = int(server["adjusted_start_time_unix_nano"])
-        s_end = s_start + int(server["duration_ns"])
-        text = f"gap {_ms(gap.get('gap_ns') or 0):.1f} ms · {label(gap.get('route'))}"
+        c_start = int(client.adjusted_start_time_unix_nano)
+        c_end = c_start + int(client.duration_ns)
+        s_start = int(server.adjusted_start_time_unix_nano)
+        s_end = s_start + int(server.duration_ns)
+        text = f"gap {_ms(gap.gap_ns or 0):.1f} ms · {label(gap.route)}"
         for left, right in ((c_start, min(s_start, c_end)), (max(s_end, c_start), c_end)):
             if right > left:
-                gap_y.append(client["span_id"])
+                gap_y.append(client.span_id)
                 gap_base.append(_ms(left - t0))
                 gap_x.append(_ms(right - left))
                 gap_text.append(text)
@@ -164,24 +163,20 @@ def waterfall(document: Mapping[str, Any]) -> go.Figure:
             row=1,
             col=1,
         )
-    crashes = document.get("crashes") or []
+    crashes = document.crashes or []
     if crashes:
-        anchor_ids = [s["span_id"] for s, _ in lanes["client"]] or [s["span_id"] for s, _ in ordered]
+        anchor_ids = [s.span_id for s, _ in lanes["client"]] or [s.span_id for s, _ in ordered]
         fig.add_trace(
             go.Scatter(
                 name="crash",
                 mode="markers",
                 marker={"symbol": "x", "size": 14, "color": CRASH},
-                x=[_ms(int(c.get("time_unix_nano") or t0) - t0) for c in crashes],
+                x=[_ms(int(c.time_unix_nano or t0) - t0) for c in crashes],
                 y=[
-                    c.get("span_id")
-                    if c.get("span_id") in by_id and by_id[c["span_id"]].get("side") == "client"
-                    else anchor_ids[0]
+                    c.span_id if c.span_id in by_id and by_id[c.span_id].side == "client" else anchor_ids[0]
                     for c in crashes
                 ],
-                hovertext=[
-                    label(f"{c.get('exception_type') or 'crash'} · {c.get('crash_id')}") for c in crashes
-                ],
+                hovertext=[label(f"{c.exception_type or 'crash'} · {c.crash_id}") for c in crashes],
                 hovertemplate="%{hovertext}<extra>crash</extra>",
             ),
             row=1,
@@ -195,17 +190,17 @@ def waterfall(document: Mapping[str, Any]) -> go.Figure:
 # ---------------------------------------------------------------- session timeline
 
 
-def session_timeline(document: Mapping[str, Any], screens: pl.DataFrame, limit: int = 150) -> go.Figure:
+def session_timeline(document: Session, screens: pl.DataFrame, limit: int = 150) -> go.Figure:
     """A session on one time axis (seconds since its start): screens, requests, crashes.
 
     Series: ``screen`` (one bar per visit on the "screens" row), ``request`` and ``request error``
     (one row per trace, keyed by trace id), ``crash`` (markers on the "crashes" row).
     """
-    t0 = int(document.get("start_time_unix_nano") or 0)
-    traces = list(document.get("traces") or [])[:limit]
-    crashes = list(document.get("crashes") or [])
-    categories = ["screens", *[t["trace_id"] for t in traces], "crashes"]
-    ticktext = ["screens", *[label(t.get("name") or t["trace_id"][:12], 40) for t in traces], "crashes"]
+    t0 = int(document.start_time_unix_nano or 0)
+    traces = list(document.traces or [])[:limit]
+    crashes = list(document.crashes or [])
+    categories = ["screens", *[t.trace_id for t in traces], "crashes"]
+    ticktext = ["screens", *[label(t.name or t.trace_id[:12], 40) for t in traces], "crashes"]
     fig = go.Figure()
     if not screens.is_empty():
         visits = screens.with_columns(
@@ -227,17 +222,17 @@ def session_timeline(document: Mapping[str, Any], screens: pl.DataFrame, limit: 
             )
         )
     for series, keep, color in (("request", False, CLIENT), ("request error", True, ERROR)):
-        chosen = [t for t in traces if bool(t.get("has_error")) == keep]
+        chosen = [t for t in traces if bool(t.has_error) == keep]
         if chosen:
             fig.add_trace(
                 go.Bar(
                     name=series,
                     orientation="h",
-                    y=[t["trace_id"] for t in chosen],
-                    base=[(int(t["start_time_unix_nano"]) - t0) / 1e9 for t in chosen],
-                    x=[max(int(t["duration_ns"]), 1) / 1e9 for t in chosen],
+                    y=[t.trace_id for t in chosen],
+                    base=[(int(t.start_time_unix_nano) - t0) / 1e9 for t in chosen],
+                    x=[max(int(t.duration_ns), 1) / 1e9 for t in chosen],
                     marker={"color": color},
-                    customdata=[[label(t.get("name")), _ms(int(t["duration_ns"]))] for t in chosen],
+                    customdata=[[label(t.name), _ms(int(t.duration_ns))] for t in chosen],
                     hovertemplate="%{customdata[0]} · %{customdata[1]:.1f} ms<extra>" + series + "</extra>",
                 )
             )
@@ -247,9 +242,9 @@ def session_timeline(document: Mapping[str, Any], screens: pl.DataFrame, limit: 
                 name="crash",
                 mode="markers",
                 y=["crashes"] * len(crashes),
-                x=[(int(c.get("time_unix_nano") or t0) - t0) / 1e9 for c in crashes],
+                x=[(int(c.time_unix_nano or t0) - t0) / 1e9 for c in crashes],
                 marker={"symbol": "x", "size": 14, "color": CRASH},
-                hovertext=[label(c.get("exception_type") or "crash") for c in crashes],
+                hovertext=[label(c.exception_type or "crash") for c in crashes],
                 hovertemplate="%{hovertext}<extra>crash</extra>",
             )
         )
@@ -373,19 +368,17 @@ def gap_distribution(histogram: pl.DataFrame) -> go.Figure:
 
 
 def _versions_per_os(
-    rows: Sequence[Mapping[str, Any]],
-) -> Iterator[tuple[str, list[Mapping[str, Any]]]]:
+    rows: Sequence[VersionRow],
+) -> Iterator[tuple[str, list[VersionRow]]]:
     """(OS, its version rows by weekly share, largest first) for each OS in name order."""
-    for os_name in sorted({str(r.get("os_name") or "?") for r in rows}):
+    for os_name in sorted({str(r.os_name or "?") for r in rows}):
         yield (
             os_name,
-            sorted(
-                (r for r in rows if str(r.get("os_name") or "?") == os_name), key=lambda r: -float(r["share"])
-            ),
+            sorted((r for r in rows if str(r.os_name or "?") == os_name), key=lambda r: -float(r.share)),
         )
 
 
-def version_share(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
+def version_share(rows: Sequence[VersionRow]) -> go.Figure:
     """Weekly active share (%) per app version, one series per OS, and the 0.5% retirement line.
 
     Log y axis, so small versions stay visible. The line is a layout shape at y = 0.5 plus a
@@ -396,15 +389,15 @@ def version_share(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
         fig.add_trace(
             go.Bar(
                 name=label(os_name),
-                x=[label(r.get("app_version") or "(unknown)") for r in part],
-                y=[round(float(r["share"]) * 100, 4) for r in part],
-                customdata=[int(r.get("sessions") or 0) for r in part],
+                x=[label(r.app_version or "(unknown)") for r in part],
+                y=[round(float(r.share) * 100, 4) for r in part],
+                customdata=[int(r.sessions or 0) for r in part],
                 hovertemplate="%{x}<br>%{y:.2f}% of weekly sessions · %{customdata} sessions<extra>"
                 + label(os_name)
                 + "</extra>",
             )
         )
-    labels = [label(r.get("app_version") or "(unknown)") for r in rows]
+    labels = [label(r.app_version or "(unknown)") for r in rows]
     if labels:
         fig.add_trace(
             go.Scatter(
@@ -431,15 +424,15 @@ def version_share(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
     return fig
 
 
-def crash_free(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
+def crash_free(rows: Sequence[VersionRow]) -> go.Figure:
     """Crash-free sessions (%) per app version, one series per OS."""
     fig = go.Figure()
     for os_name, part in _versions_per_os(rows):
         fig.add_trace(
             go.Bar(
                 name=label(os_name),
-                x=[label(r.get("app_version") or "(unknown)") for r in part],
-                y=[round(float(r["crash_free_sessions"]) * 100, 3) for r in part],
+                x=[label(r.app_version or "(unknown)") for r in part],
+                y=[round(float(r.crash_free_sessions) * 100, 3) for r in part],
                 hovertemplate="%{x}<br>%{y:.2f}% crash-free<extra>" + label(os_name) + "</extra>",
             )
         )
@@ -457,21 +450,18 @@ def crash_free(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
 # ---------------------------------------------------------------- crashes
 
 
-def crash_groups(groups: Sequence[Mapping[str, Any]], top: int = 15) -> go.Figure:
+def crash_groups(groups: Sequence[CrashGroup], top: int = 15) -> go.Figure:
     """Top crash groups by crash count; series ``crashes``, one bar per group keyed by group id."""
     chosen = list(groups)[:top]
-    ids = [str(g["group_id"]) for g in chosen]
+    ids = [str(g.group_id) for g in chosen]
     fig = go.Figure(
         go.Bar(
             name="crashes",
             orientation="h",
             y=ids,
-            x=[int(g.get("count") or 0) for g in chosen],
+            x=[int(g.count or 0) for g in chosen],
             marker={"color": CRASH},
-            customdata=[
-                [label(g.get("title") or g.get("exception_type"), 120), int(g.get("sessions") or 0)]
-                for g in chosen
-            ],
+            customdata=[[label(g.title or g.exception_type, 120), int(g.sessions or 0)] for g in chosen],
             hovertemplate="%{customdata[0]}<br>%{x} crashes · %{customdata[1]} sessions<extra></extra>",
         )
     )
@@ -480,7 +470,7 @@ def crash_groups(groups: Sequence[Mapping[str, Any]], top: int = 15) -> go.Figur
         autorange="reversed",
         tickmode="array",
         tickvals=ids,
-        ticktext=[label(g.get("title") or g.get("exception_type"), 60) for g in chosen],
+        ticktext=[label(g.title or g.exception_type, 60) for g in chosen],
     )
     fig.update_layout(
         **LAYOUT, height=160 + 28 * max(len(chosen), 1), title="Top crash groups", xaxis_title="crashes"

@@ -22,6 +22,7 @@ NAV = (
     ("/dashboards/latency", "Latency"),
     ("/dashboards/versions", "Versions"),
     ("/dashboards/crashes", "Crashes"),
+    ("/dashboards/flags", "Flags"),
 )
 
 

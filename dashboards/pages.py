@@ -1,9 +1,10 @@
 """HTML pages on the api port: home, trace, session and the three dashboards.
 
-Pages need the read token (401 without, 403 with a wrong one); the static files they load do
+Pages need the read token: a bearer header or the sign-in page's session cookie (without either,
+a 303 to ``/signin?next=...``; a wrong bearer token is a 403). The static files they load do
 not (they hold no data). An unknown trace or session is a 404 page, a malformed id or filter a
-400 page naming the problem. Aggregation happens in ClickHouse (``queries`` and the query/crash
-services via ``sources``), shaping in polars, drawing in plotly.js from server-built figures.
+400 page naming the problem. Every number comes from the query stage (its typed documents and
+its one latency query); shaping happens in polars, drawing in plotly.js from server-built figures.
 """
 
 from __future__ import annotations
@@ -11,23 +12,38 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tracebridge.dashboards import latency_data, queries, sources
+from tracebridge.dashboards import explain_pages, latency_data, queries, sources
 from tracebridge.dashboards.assets import router as assets_router
 from tracebridge.dashboards.html import problem_page, session_href, trace_href
 from tracebridge.dashboards.render_dashboards import bucket_seconds, crashes_page, latency_page, versions_page
 from tracebridge.dashboards.render_home import home_page
 from tracebridge.dashboards.render_trace import session_page, trace_page
-from tracebridge.query.filters import check_mapping, optional_time, parse_text, parse_time_range, query_params
-from tracebridge.query.ids import parse_trace_id
-from tracebridge.runtime import ReaderDep, require_read_token
-from tracebridge.store.reader import StoreReader
+from tracebridge.dashboards.signin import PageRoute, require_page_access
+from tracebridge.dashboards.signin import router as signin_router
+from tracebridge.domain import MAX_SESSION_ID_LENGTH
+from tracebridge.query import service
+from tracebridge.query.api.deps import ReaderDep
+from tracebridge.query.crashes import trend
+from tracebridge.query.errors import BadRequest, NotFound, QueryError
+from tracebridge.query.filters import (
+    LatencyFilters,
+    check_mapping,
+    optional_time,
+    parse_latency_filters,
+    query_params,
+)
+from tracebridge.query.ids import is_trace_id, parse_session_id, parse_trace_id
+from tracebridge.query.service import StoreReader
 
-MAX_SESSION_ID = 256
-
-pages = APIRouter(tags=["pages"], dependencies=[Depends(require_read_token)], include_in_schema=False)
+pages = APIRouter(
+    tags=["pages"],
+    dependencies=[Depends(require_page_access)],
+    include_in_schema=False,
+    route_class=PageRoute,
+)
 router = APIRouter(include_in_schema=False)
 
 
@@ -36,32 +52,18 @@ def _html(body: str, status: int = 200) -> HTMLResponse:
 
 
 def _guarded(build: Callable[[], str]) -> HTMLResponse:
-    """Render a page; a 400/404 raised while reading becomes an HTML problem page."""
+    """Render a page; a BadRequest or NotFound raised while reading becomes an HTML problem page."""
     try:
         return _html(build())
-    except HTTPException as error:
-        if error.status_code in (400, 404):
-            title = "Bad request" if error.status_code == 400 else "Not found"
-            return _html(problem_page(title, str(error.detail)), error.status_code)
-        raise
+    except QueryError as error:
+        title = {BadRequest.status: "Bad request", NotFound.status: "Not found"}.get(error.status, "Error")
+        return _html(problem_page(title, error.detail), error.status)
 
 
-def parse_session_id(value: str) -> str:
-    """Session ids are kept exactly as sent; only empty, overlong or control-character ids are malformed."""
-    if not value or len(value) > MAX_SESSION_ID or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise HTTPException(400, f"malformed session id: 1 to {MAX_SESSION_ID} printable characters expected")
-    return value
-
-
-def dashboard_filters(params: Mapping[str, str], allowed: tuple[str, ...]) -> queries.DashboardFilters:
-    """Validated filters (400 naming unknown parameters or bad values)."""
+def dashboard_filters(params: Mapping[str, str], allowed: tuple[str, ...]) -> LatencyFilters:
+    """Validated filters (BadRequest naming unknown parameters or bad values)."""
     check_mapping(params, allowed)
-    times = parse_time_range(params)
-    text = {
-        name: parse_text(params, name) or ""
-        for name in ("app_version", "os_name", "network_type", "service_name", "route")
-    }
-    return queries.DashboardFilters(since=times.since, until=times.until, **text)
+    return parse_latency_filters(params, with_group_by=False)
 
 
 def _params(request: Request) -> dict[str, str]:
@@ -74,8 +76,8 @@ def _params(request: Request) -> dict[str, str]:
 @pages.get("/", response_class=HTMLResponse)
 def home(reader: ReaderDep, message: str = "") -> HTMLResponse:
     """Id search, recent sessions, sessions with crashes, dashboard links."""
-    recent = sources.search_sessions(reader, {"limit": "20"})
-    crashed = sources.search_sessions(reader, {"has_crash": "true", "limit": "20"})
+    recent = service.search_sessions(reader, {"limit": "20"})
+    crashed = service.search_sessions(reader, {"has_crash": "true", "limit": "20"})
     return _html(home_page(recent, crashed, message))
 
 
@@ -86,13 +88,9 @@ def search(reader: ReaderDep, q: str = "") -> Response:
     if not value:
         return _html(problem_page("Bad request", "type a trace id or a session id"), 400)
     lowered = value.lower()
-    if (
-        len(lowered) == 32
-        and all(c in "0123456789abcdef" for c in lowered)
-        and queries.trace_exists(reader, lowered)
-    ):
+    if is_trace_id(lowered) and service.trace_exists(reader, lowered):
         return RedirectResponse(trace_href(lowered), status_code=303)
-    if len(value) <= MAX_SESSION_ID and queries.session_exists(reader, value):
+    if len(value) <= MAX_SESSION_ID_LENGTH and service.session_exists(reader, value):
         return RedirectResponse(session_href(value), status_code=303)
     return _html(problem_page("Not found", f"no trace or session with id {value!r} is stored"), 404)
 
@@ -103,11 +101,7 @@ def search(reader: ReaderDep, q: str = "") -> Response:
 @pages.get("/traces/{trace_id}", response_class=HTMLResponse)
 def trace(trace_id: str, reader: ReaderDep) -> HTMLResponse:
     def build() -> str:
-        tid = parse_trace_id(trace_id)
-        document = sources.trace_document(reader, tid)
-        if document is None:
-            raise HTTPException(404, f"trace {tid} is not stored")
-        return trace_page(document)
+        return trace_page(service.trace_document(reader, parse_trace_id(trace_id)))
 
     return _guarded(build)
 
@@ -115,12 +109,8 @@ def trace(trace_id: str, reader: ReaderDep) -> HTMLResponse:
 @pages.get("/sessions/{session_id:path}", response_class=HTMLResponse)
 def session(session_id: str, reader: ReaderDep) -> HTMLResponse:
     def build() -> str:
-        sid = parse_session_id(session_id)
-        document = sources.session_document(reader, sid)
-        if document is None:
-            raise HTTPException(404, f"session {sid!r} is not stored")
-        trace_ids = [str(t["trace_id"]) for t in document.get("traces") or []]
-        return session_page(document, queries.session_screens(reader, sid, trace_ids))
+        document = service.session_document(reader, parse_session_id(session_id))
+        return session_page(document, queries.session_screens(reader, document))
 
     return _guarded(build)
 
@@ -136,28 +126,30 @@ def build_latency(reader: StoreReader, raw: Mapping[str, str]) -> str:
     filters = dashboard_filters(raw, LATENCY_PARAMS)
     estimate = latency_data.estimate(reader, filters)
     bucket_s = bucket_seconds(filters.since or estimate.first_ns, filters.until or estimate.last_ns)
-    summary = latency_data.summary(reader, filters, bucket_s * 1_000_000_000, estimate.sample)
-    return latency_page(filters, raw, estimate, summary, bucket_s)
+    summary = latency_data.summary(reader, filters, bucket_s * 1_000_000_000)
+    return latency_page(filters, raw, estimate, summary, bucket_s, explain_pages.latency_extra(reader, raw))
 
 
 def build_versions(reader: StoreReader, raw: Mapping[str, str]) -> str:
     check_mapping(raw, VERSION_PARAMS)
     until = optional_time(raw, "until")
     if until is None:
-        last = queries.last_client_activity(reader)
+        last = service.last_client_activity(reader)
         until = None if last is None else min(last, time.time_ns())
     rows = [] if until is None else sources.version_health(reader, until, raw.get("os_name", ""))
-    os_options = sorted({str(r["os_name"]) for r in rows if r.get("os_name")})
+    os_options = sorted({r.os_name for r in rows if r.os_name})
     return versions_page(rows, until, raw, os_options)
 
 
 def build_crashes(reader: StoreReader, raw: Mapping[str, str]) -> str:
     filters = dashboard_filters(raw, CRASH_PARAMS)
-    extent = queries.crash_extent(reader, filters)
+    extent = trend.crash_extent(reader, filters)
     bucket_s = max(bucket_seconds(filters.since or extent[1], filters.until or extent[2], target=30), 60)
     groups = sources.crash_groups(reader, filters)
-    trend = queries.crash_trend(reader, filters, bucket_s * 1_000_000_000)
-    return crashes_page(groups, trend, bucket_s, raw, queries.crash_options(reader), extent, filters)
+    per_bucket = queries.crash_trend(reader, filters, bucket_s * 1_000_000_000)
+    versions, os_names = trend.crash_options(reader)
+    options = {"app_version": versions, "os_name": os_names}
+    return crashes_page(groups, per_bucket, bucket_s, raw, options, extent, filters)
 
 
 @pages.get("/dashboards/latency", response_class=HTMLResponse)
@@ -175,5 +167,12 @@ def crashes(request: Request, reader: ReaderDep) -> HTMLResponse:
     return _guarded(lambda: build_crashes(reader, _params(request)))
 
 
+@pages.get("/dashboards/flags", response_class=HTMLResponse)
+def flags(request: Request, reader: ReaderDep) -> HTMLResponse:
+    """Issue 14: feature-flag variants and stale flags."""
+    return _guarded(lambda: explain_pages.build_flags(reader, _params(request)))
+
+
 router.include_router(assets_router)
+router.include_router(signin_router)
 router.include_router(pages)

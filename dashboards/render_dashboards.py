@@ -1,10 +1,9 @@
 """The three dashboards' pages: latency, versions, crashes (figures from ``charts``, data from
-``queries``/``sources``)."""
+``queries``/``sources``, i.e. the query stage)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import polars as pl
 
@@ -23,7 +22,8 @@ from tracebridge.dashboards.html import (
     table,
 )
 from tracebridge.dashboards.latency_data import LatencyEstimate, LatencySummary
-from tracebridge.dashboards.queries import DashboardFilters
+from tracebridge.query.filters import LatencyFilters
+from tracebridge.query.models import CrashGroup, VersionRow
 
 LATENCY_FILTERS = (
     ("app_version", "app version"),
@@ -52,7 +52,7 @@ def _time_input(name: str, title: str, raw: Mapping[str, str]) -> Markup:
     )
 
 
-def _window(first: int | None, last: int | None, filters: DashboardFilters) -> str:
+def _window(first: int | None, last: int | None, filters: LatencyFilters) -> str:
     since = filters.since or first
     until = filters.until or last
     if since is None and until is None:
@@ -71,11 +71,12 @@ def bucket_seconds(first: int | None, last: int | None, target: int = 48) -> int
 
 
 def latency_page(
-    filters: DashboardFilters,
+    filters: LatencyFilters,
     raw: Mapping[str, str],
     estimate: LatencyEstimate,
     summary: LatencySummary,
     bucket_s: int,
+    extra: Markup = Markup(""),
 ) -> str:
     breakdown = summary.breakdown
     options = {
@@ -88,13 +89,7 @@ def latency_page(
         f"{_time_input('since', 'since', raw)}{_time_input('until', 'until', raw)}"
         '<button type="submit">Apply</button> <a href="/dashboards/latency">reset</a></form>'
     )
-    if summary.sample > 1:
-        counted = (
-            f"≈{summary.requests:,} paired requests (percentiles from a deterministic 1/{summary.sample} "
-            "sample of traces)"
-        )
-    else:
-        counted = f"{summary.requests} paired requests"
+    counted = f"{summary.requests} paired requests"
     route_rows = []
     for row in breakdown.filter(pl.col("dimension") == "route").iter_rows(named=True):
         route_rows.append(
@@ -139,25 +134,26 @@ def latency_page(
         f"{figure_html('by-network', charts.breakdown(breakdown, 'network_type', 'By network type'))}"
         f"{figure_html('by-service', charts.breakdown(breakdown, 'service_name', 'By backend service'))}"
         "</div>"
+        f"{extra}"
     )
     return page("Latency", body, charts=True)
 
 
 def versions_page(
-    rows: Sequence[Mapping[str, Any]], until: int | None, raw: Mapping[str, str], os_options: Sequence[str]
+    rows: Sequence[VersionRow], until: int | None, raw: Mapping[str, str], os_options: Sequence[str]
 ) -> str:
-    ordered = sorted(rows, key=lambda r: (str(r.get("os_name")), -float(r.get("share") or 0)))
+    ordered = sorted(rows, key=lambda r: (str(r.os_name), -float(r.share or 0)))
     table_rows, classes = [], []
     for r in ordered:
-        retire = float(r.get("share") or 0) < charts.RETIREMENT_SHARE
+        retire = float(r.share or 0) < charts.RETIREMENT_SHARE
         table_rows.append(
             (
-                r.get("app_version") or "(unknown)",
-                r.get("os_name") or "",
-                r.get("sessions", 0),
-                r.get("devices", 0),
-                fmt_pct(r.get("share")),
-                fmt_pct(r.get("crash_free_sessions")),
+                r.app_version or "(unknown)",
+                r.os_name or "",
+                r.sessions,
+                r.devices,
+                fmt_pct(r.share),
+                fmt_pct(r.crash_free_sessions),
                 badge("below 0.5%: can retire", "retire") if retire else "",
             )
         )
@@ -194,28 +190,28 @@ def versions_page(
 
 
 def crashes_page(
-    groups: Sequence[Mapping[str, Any]],
+    groups: Sequence[CrashGroup],
     trend: pl.DataFrame,
     bucket_s: int,
     raw: Mapping[str, str],
     options: Mapping[str, Sequence[str]],
     extent: tuple[int, int | None, int | None],
-    filters: DashboardFilters,
+    filters: LatencyFilters,
 ) -> str:
     count, first, last = extent
     rows = []
     for g in groups:
-        versions = g.get("app_versions") or {}
+        versions = g.app_versions or {}
         top = ", ".join(f"{v} ({n})" for v, n in sorted(versions.items(), key=lambda kv: -int(kv[1]))[:5])
         rows.append(
             (
-                Markup(f'<span class="mono">{esc(g.get("group_id"))}</span>'),
-                g.get("exception_type") or "",
-                g.get("title") or "",
-                g.get("count", 0),
-                g.get("sessions", 0),
-                fmt_time(g.get("first_seen_unix_nano")),
-                fmt_time(g.get("last_seen_unix_nano")),
+                Markup(f'<span class="mono">{esc(g.group_id)}</span>'),
+                g.exception_type or "",
+                g.title or "",
+                g.count,
+                g.sessions,
+                fmt_time(g.first_seen_unix_nano),
+                fmt_time(g.last_seen_unix_nano),
                 top,
             )
         )

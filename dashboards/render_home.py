@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from tracebridge.dashboards.html import Column, Markup, badge, esc, fmt_time, link, page, session_href, table
+from tracebridge.query.models import SessionSummary
 
 SESSION_COLUMNS = (
     Column("session"),
@@ -20,29 +20,27 @@ SESSION_COLUMNS = (
 )
 
 
-def sessions_table(sessions: Sequence[Mapping[str, Any]], css_id: str) -> Markup:
+def sessions_table(sessions: Sequence[SessionSummary], css_id: str) -> Markup:
     rows = []
     for s in sessions:
-        os_text = " ".join(str(v) for v in (s.get("os_name"), s.get("os_version")) if v)
+        os_text = " ".join(str(v) for v in (s.os_name, s.os_version) if v)
         rows.append(
             (
-                link(session_href(str(s["session_id"])), s["session_id"], "mono"),
-                fmt_time(s.get("start_time_unix_nano")),
-                s.get("app_version") or "",
+                link(session_href(str(s.session_id)), s.session_id, "mono"),
+                fmt_time(s.start_time_unix_nano),
+                s.app_version or "",
                 os_text,
-                s.get("device_model") or "",
-                s.get("trace_count", ""),
-                s.get("span_count", ""),
-                badge("error", "error") if s.get("has_error") else "",
-                badge(s.get("crash_count"), "crash") if s.get("crash_count") else "0",
+                s.device_model or "",
+                s.trace_count,
+                s.span_count,
+                badge("error", "error") if s.has_error else "",
+                badge(s.crash_count, "crash") if s.crash_count else "0",
             )
         )
     return table(SESSION_COLUMNS, rows, css_id=css_id)
 
 
-def home_page(
-    recent: Sequence[Mapping[str, Any]], crashed: Sequence[Mapping[str, Any]], message: str = ""
-) -> str:
+def home_page(recent: Sequence[SessionSummary], crashed: Sequence[SessionSummary], message: str = "") -> str:
     notice = Markup(f'<div class="problem">{esc(message)}</div>') if message else Markup("")
     body = Markup(
         "<h1>tracebridge</h1>"

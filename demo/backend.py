@@ -14,13 +14,14 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import queue
 import random
 import re
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -35,9 +36,10 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import AttributeValue
 
+from tracebridge.demo import stories
 from tracebridge.demo.catalog import ORDER_COUNT, PRODUCT_COUNT
 from tracebridge.demo.fleet import LEGACY_INCLUDE, legacy_serializer_fails
-from tracebridge.demo.ids import PerRequestIdGenerator
+from tracebridge.demo.ids import PerRequestIdGenerator, SeededIdGenerator
 from tracebridge.demo.ledger import Ledger, LedgerProcessor
 
 PROPAGATOR = TraceContextTextMapPropagator()
@@ -63,6 +65,7 @@ class Request:
     params: dict[str, str]
     body: bytes
     rng: random.Random
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 Handler = Callable[[Request], Reply]
@@ -77,7 +80,13 @@ class Service:
     """One instrumented HTTP service: a route table, a tracer, optionally an SQLite database."""
 
     def __init__(
-        self, name: str, version: str, exporter: OTLPSpanExporter, ledger: Ledger, seed: int
+        self,
+        name: str,
+        version: str,
+        exporter: OTLPSpanExporter,
+        ledger: Ledger,
+        seed: int,
+        resource_extra: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         self.ids = PerRequestIdGenerator(f"tracebridge-demo:{seed}:{name}")
@@ -89,6 +98,7 @@ class Service:
                 "service.instance.id": f"{name}-{random.Random(f'{seed}:{name}').getrandbits(32):08x}",
                 "deployment.environment.name": "demo",
                 "host.name": f"{name}-7c9f",
+                **(resource_extra or {}),
             }
         )
         self.provider = TracerProvider(resource=resource, id_generator=self.ids, shutdown_on_exit=False)
@@ -186,7 +196,9 @@ class Service:
                 reply = Reply(404, {"error": "not found"})
             else:
                 params = match[1].groupdict()
-                reply = match[2](Request(method, url.path, parse_qs(url.query), url.query, params, body, rng))
+                reply = match[2](
+                    Request(method, url.path, parse_qs(url.query), url.query, params, body, rng, headers)
+                )
             span.set_attribute("http.response.status_code", reply.status)
             if reply.status >= 500:
                 span.set_attribute("error.type", str(reply.status))
@@ -200,7 +212,14 @@ class Service:
             handler.wfile.write(payload)
         handler.close_connection = True
 
-    def call(self, method: str, base_url: str, target: str, body: bytes = b"") -> tuple[int, dict[str, Any]]:
+    def call(
+        self,
+        method: str,
+        base_url: str,
+        target: str,
+        body: bytes = b"",
+        extra: Mapping[str, str] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
         """A downstream HTTP call in a CLIENT span, with ``traceparent`` injected."""
         url = urlsplit(base_url)
         attributes: dict[str, AttributeValue] = {
@@ -211,7 +230,7 @@ class Service:
             "network.protocol.version": "1.1",
         }
         with self.span(method, kind=SpanKind.CLIENT, attributes=attributes) as span:
-            headers = {"Content-Type": "application/json", "Connection": "close"}
+            headers = {"Content-Type": "application/json", "Connection": "close", **(extra or {})}
             PROPAGATOR.inject(headers)
             if self.shift_ns:
                 headers[SHIFT_HEADER] = str(self.shift_ns)
@@ -350,7 +369,9 @@ def build_inventory(exporter: OTLPSpanExporter, ledger: Ledger, seed: int) -> Se
     return service
 
 
-def build_orders(exporter: OTLPSpanExporter, ledger: Ledger, seed: int, inventory_url: str) -> Service:
+def build_orders(
+    exporter: OTLPSpanExporter, ledger: Ledger, seed: int, inventory_url: str, worker: Worker | None = None
+) -> Service:
     service = Service("orders", "2025.11.5", exporter, ledger, seed)
     db = sqlite3.connect(":memory:", check_same_thread=False)
     db.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT, total_cents INTEGER)")
@@ -383,6 +404,13 @@ def build_orders(exporter: OTLPSpanExporter, ledger: Ledger, seed: int, inventor
 
     def place_order(request: Request) -> Reply:
         gc_pause(request.rng)
+        if request.headers.get(stories.CHECKOUT_HEADER) == "v2":  # the new checkout's extra checks
+            trace.get_current_span().add_event(
+                "feature_flag.evaluation",
+                stories.evaluation_event(stories.CHECKOUT_FLAG, "v2"),
+                service.now(),
+            )
+            service.internal("fraud check v2", _work(request.rng, 150, 650), **{"checkout.variant": "v2"})
         status, answer = service.call("POST", inventory_url, "/reservations", b'{"items": 1}')
         if status >= 500:
             return Reply(502, {"error": "inventory unavailable"}, f"inventory answered {status}")
@@ -393,6 +421,8 @@ def build_orders(exporter: OTLPSpanExporter, ledger: Ledger, seed: int, inventor
             (request.rng.randint(999, 49999),),
             slow_s=_work(request.rng, 5, 25),
         )
+        if worker is not None:
+            worker.publish(service, request.rng)
         return Reply(201, {"order": answer.get("reservation")})
 
     def get_order(request: Request) -> Reply:
@@ -432,12 +462,22 @@ def build_gateway(
             if request.rng.random() < 0.012:
                 return Reply(503, {"error": "upstream overloaded"}, "no healthy upstream")
             target = path(request) + (f"?{request.raw_query}" if request.raw_query else "")
-            status, answer = service.call(request.method, base_url, target, request.body)
+            extra = {k: v for k, v in request.headers.items() if k == stories.CHECKOUT_HEADER}
+            status, answer = service.call(request.method, base_url, target, request.body, extra)
             return Reply(status, answer, f"upstream answered {status}" if status >= 500 else "")
 
         return handler
 
     def config(request: Request) -> Reply:
+        trace.get_current_span().add_event(  # the older OTel event shape, from an older flag SDK
+            "feature_flag",
+            {
+                "feature_flag.key": stories.LEGACY_FLAG,
+                "feature_flag.variant": "on",
+                "feature_flag.provider_name": "flagd",
+            },
+            service.now(),
+        )
         time.sleep(_work(request.rng, 2, 8))
         return Reply(200, {"features": {"new_checkout": True}, "min_supported_version": "3.5.0"})
 
@@ -457,19 +497,127 @@ class DemoBackend:
         def exporter() -> OTLPSpanExporter:
             return OTLPSpanExporter(endpoint=traces_endpoint, headers=headers or None, timeout=30)
 
+        self.worker = Worker(exporter(), ledger, seed)
         self.inventory = build_inventory(exporter(), ledger, seed)
-        self.orders = build_orders(exporter(), ledger, seed, self.inventory.url)
+        self.orders = build_orders(exporter(), ledger, seed, self.inventory.url, self.worker)
         self.gateway = build_gateway(exporter(), ledger, seed, self.orders.url, self.inventory.url)
-        self.services = (self.gateway, self.orders, self.inventory)
+        self.edge = build_edge(exporter(), ledger, seed, self.gateway.url)
+        self.services = (self.edge, self.gateway, self.orders, self.inventory)
 
     @property
     def url(self) -> str:
-        return self.gateway.url
+        """What the apps call: the edge cache in front of the gateway."""
+        return self.edge.url
 
     def start(self) -> None:
+        self.worker.start()
         for service in self.services:
             service.start()
 
     def stop(self) -> None:
         for service in self.services:
             service.stop()
+        self.worker.stop()  # after the services: every published message is processed first
+
+
+# -- issue 14: the edge cache in front of the gateway, and the order-placed queue's worker -------
+
+
+def build_edge(exporter: OTLPSpanExporter, ledger: Ledger, seed: int, gateway_url: str) -> Service:
+    """``edge-cache`` (``tracebridge.tier=edge``): product reads answered from its cache about half
+    the time; everything else, and every miss, forwarded to the gateway."""
+    service = Service(
+        stories.EDGE_SERVICE,
+        "2025.10.0",
+        exporter,
+        ledger,
+        seed,
+        {"tracebridge.tier": "edge", "cloud.provider": "demo", "cloud.region": "eu-west-1"},
+    )
+
+    def forward(request: Request) -> Reply:
+        target = request.path + (f"?{request.raw_query}" if request.raw_query else "")
+        extra = {k: v for k, v in request.headers.items() if k == stories.CHECKOUT_HEADER}
+        status, answer = service.call(request.method, gateway_url, target, request.body, extra)
+        return Reply(status, answer, f"origin answered {status}" if status >= 500 else "")
+
+    def cached(request: Request) -> Reply:
+        if "q" not in request.query and request.rng.random() < 0.5:
+            time.sleep(_work(request.rng, 1, 4))
+            trace.get_current_span().set_attribute("http.response.header.x-cache", ("HIT",))
+            return Reply(200, {"products": [], "cached": True})
+        return forward(request)
+
+    for template in ("/v1/products", "/v1/products/{id}"):
+        service.route("GET", template, cached)
+    for method, template in (
+        ("GET", "/v1/config"),
+        ("GET", "/v1/cart"),
+        ("POST", "/v1/orders"),
+        ("GET", "/v1/orders/{id}"),
+    ):
+        service.route(method, template, forward)
+    return service
+
+
+class Worker:
+    """``fulfilment-worker``: consumes ``order-placed`` messages in its own traces, linked to the
+    producer span, some seconds to minutes after they were published (on the demo's clock)."""
+
+    def __init__(self, exporter: OTLPSpanExporter, ledger: Ledger, seed: int) -> None:
+        resource = Resource.create(
+            {"service.name": "fulfilment-worker", "service.namespace": "shop", "service.version": "2025.11.0"}
+        )
+        self.provider = TracerProvider(
+            resource=resource,
+            id_generator=SeededIdGenerator(f"tracebridge-demo:{seed}:worker"),
+            shutdown_on_exit=False,
+        )
+        self.provider.add_span_processor(LedgerProcessor(ledger, "backend"))
+        self.provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=300))
+        self.tracer = self.provider.get_tracer("tracebridge.demo.queue", "1.0.0")
+        self.queue: queue.Queue[tuple[trace.SpanContext, int, float, float, bool] | None] = queue.Queue()
+        self.thread = threading.Thread(target=self._run, name="demo-worker", daemon=True)
+
+    def publish(self, service: Service, rng: random.Random) -> None:
+        """A PRODUCER span for ``order-placed`` under the current span; the message carries its context."""
+        attributes = {
+            "messaging.system": "rabbitmq",
+            "messaging.operation.type": "send",
+            "messaging.destination.name": "order-placed",
+        }
+        with service.span("send order-placed", kind=SpanKind.PRODUCER, attributes=attributes) as span:
+            time.sleep(_work(rng, 1, 3))
+            context = span.get_span_context()
+        wait_s = rng.uniform(2, 240) if rng.random() < 0.3 else rng.uniform(0.05, 3)
+        self.queue.put((context, service.now(), wait_s, rng.uniform(0.05, 0.9), rng.random() < 0.1))
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            context, produced_ns, wait_s, work_s, fails = item
+            start = produced_ns + int(wait_s * 1e9)
+            attributes = {
+                "messaging.system": "rabbitmq",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": "order-placed",
+            }
+            span = self.tracer.start_span(
+                "process order-placed",
+                context=Context(),
+                kind=SpanKind.CONSUMER,
+                attributes=attributes,
+                links=[trace.Link(context)],
+                start_time=start,
+            )
+            if fails:
+                span.set_status(Status(StatusCode.ERROR, "payment capture declined"))
+            span.end(end_time=start + int(work_s * 1e9))
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.queue.put(None)
+        self.thread.join(timeout=30)
+        self.provider.force_flush()
+        self.provider.shutdown()

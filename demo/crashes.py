@@ -94,6 +94,15 @@ def android_crash(kind: str, release: Release) -> dict[str, Any]:
             "okhttp3.internal.connection.RealCall$AsyncCall.run(RealCall.kt:525)",
             *looper,
         ]
+    elif kind == "checkout_v2":  # issue 14: the new checkout behind the new_checkout flag
+        kind_type = "java.lang.IllegalStateException"
+        message = "PaymentSheet result delivered after CheckoutV2Fragment was destroyed"
+        frames = [
+            f"com.example.shop.checkout.v2.CheckoutV2Fragment.onPaymentResult(CheckoutV2Fragment.kt:{143 + b % 19})",
+            "com.example.shop.checkout.v2.PaymentSheetLauncher$register$1.onActivityResult(PaymentSheetLauncher.kt:38)",
+            "androidx.activity.result.ActivityResultRegistry.dispatchResult(ActivityResultRegistry.java:407)",
+            *looper,
+        ]
     else:  # oom
         kind_type = "java.lang.OutOfMemoryError"
         message = (

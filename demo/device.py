@@ -30,7 +30,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, set_span_in_context
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from tracebridge.demo import crashes
+from tracebridge.demo import crashes, stories
 from tracebridge.demo.backend import SHIFT_HEADER
 from tracebridge.demo.buffer import LogBuffer, SpanBuffer
 from tracebridge.demo.catalog import (
@@ -342,6 +342,13 @@ class DeviceSimulation:
                 if kind is not None:
                     self._crash(kind, span, segment)
         time.sleep(self.rng.uniform(0.01, 0.06))  # bind and draw the answer
+        if (  # issue 14: the new checkout (flag new_checkout = v2) crashes after placing an order
+            crash_allowed
+            and step.screen == "Checkout"
+            and stories.checkout_variant(segment.session_id) == "v2"
+            and self.rng.random() < 0.35
+        ):
+            self._crash("checkout_v2" if self.android else "ios_checkout", span, segment)
         if planned_crash_here and launch.planned_crash:
             self._crash(launch.planned_crash, span, segment)
         span.end(end_time=self.clock.now())
@@ -354,14 +361,23 @@ class DeviceSimulation:
         context = set_span_in_context(parent)
         exchange = Exchange(0, 0, "offline", False)
         for attempt in range(3):
+            started = self.clock.now()
             span = self.http_tracer.start_span(
                 planned.method if self.android else f"HTTP {planned.method}",
                 context=context,
                 kind=SpanKind.CLIENT,
                 attributes={**common, **self._http_attributes(planned, url, attempt, screen)},
-                start_time=self.clock.now(),
+                start_time=started,
             )
             headers = {"User-Agent": self._user_agent(), "Accept": "application/json"}
+            if planned.method == "POST" and planned.target.startswith("/v1/orders"):  # issue 14: the flag
+                variant = stories.checkout_variant(str(common["session.id"]))
+                span.add_event(
+                    "feature_flag.evaluation",
+                    stories.evaluation_event(stories.CHECKOUT_FLAG, variant),
+                    started,
+                )
+                headers[stories.CHECKOUT_HEADER] = variant
             if self.clock.shift_ns:
                 headers[SHIFT_HEADER] = str(self.clock.shift_ns)
             if planned.method == "POST":
@@ -369,7 +385,16 @@ class DeviceSimulation:
             PROPAGATOR.inject(headers, context=set_span_in_context(span))
             body = b'{"items": [{"product": 1, "quantity": 1}]}' if planned.method == "POST" else b""
             exchange = link.exchange(planned.method, url, headers, body)
+            if self.android:  # issue 14: phase durations as Sentry's OkHttp listener records them
+                span.set_attributes(stories.okhttp_attributes(exchange.phases))
             self._finish_http_span(span, exchange)
+            if self.android and exchange.phases and stories.emits_network_timing(self.plan.device_id):
+                self.session_logger.emit(
+                    timestamp=self.clock.now(),
+                    context=set_span_in_context(span),
+                    event_name=stories.NETWORK_TIMING_EVENT,
+                    attributes=stories.network_timing_attributes(exchange.phases, started, self.clock.now()),
+                )
             if not self._retry(planned.method, exchange):
                 break
             time.sleep(0.15 * 2**attempt * self.rng.uniform(0.8, 1.3))
@@ -483,7 +508,7 @@ class DeviceSimulation:
                 self.plan.release.service_version(self.plan.os_name),
                 exception_type,
                 f"{context.trace_id:032x}" if self.android else None,
-                after_failed_request=kind not in ("oom", "ios_segv"),
+                after_failed_request=kind not in ("oom", "ios_segv", "checkout_v2"),
             )
         )
         raise _Crashed

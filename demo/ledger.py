@@ -26,6 +26,7 @@ class SpanFact:
     duration_ns: int
     error: bool
     is_http: bool  # an HTTP client request (not a database call)
+    has_phases: bool = False  # network phases recorded (resource-timing events or OkHttp durations)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,8 @@ class LedgerProcessor(SpanProcessor):
                 error=span.status.status_code == StatusCode.ERROR,
                 is_http=span.kind == SpanKind.CLIENT
                 and ("http.method" in attributes or "http.request.method" in attributes),
+                has_phases="http.connection.response_headers_ms" in attributes
+                or any(e.name == "responseStart" for e in span.events),
             )
         )
 

@@ -15,11 +15,13 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from tracebridge.demo import stories
 from tracebridge.demo.backend import DemoBackend
 from tracebridge.demo.device import DeviceSimulation, Endpoint, Stopped
 from tracebridge.demo.fleet import DevicePlan, plan_fleet
 from tracebridge.demo.ledger import Ledger
 from tracebridge.demo.summary import Highlights, IngestWait, highlights
+from tracebridge.demo.web import web_sessions
 from tracebridge.settings import Settings, credential_from_env
 
 DEVICE_WORKERS = 12  # phones simulated at once; most of their time is spent waiting on the network
@@ -168,17 +170,60 @@ def report(
         console.print(f"{label}:", highlight=False)
         console.print(f"  page: {page}", highlight=False, soft_wrap=True)
         console.print(f"  json: {json_url}", highlight=False, soft_wrap=True)
+    for label, page, json_url in _issue14_rows(h, api):
+        console.print(f"{label}:", highlight=False)
+        console.print(f"  page: {page}", highlight=False, soft_wrap=True)
+        console.print(f"  json: {json_url}", highlight=False, soft_wrap=True)
     console.print("dashboards:", highlight=False)
-    for name in ("latency", "versions", "crashes"):
+    for name in ("latency", "versions", "crashes", "flags"):
         console.print(f"  {api}/dashboards/{name}", highlight=False, soft_wrap=True)
     console.print(f"  {api}/api/v1/latency?group_by=route", highlight=False, soft_wrap=True)
     console.print(f"  {api}/api/v1/latency?group_by=network_type", highlight=False, soft_wrap=True)
+    console.print(f"  {api}/api/v1/latency?group_by=route&phases=true", highlight=False, soft_wrap=True)
+    console.print(f"  {api}/api/v1/screens", highlight=False, soft_wrap=True)
     if h.large_gap_trace:
         console.print(
             f"in the terminal: tracebridge trace {h.large_gap_trace} --api {api}",
             highlight=False,
             soft_wrap=True,
         )
+
+
+def _issue14_rows(h: Highlights, api: str) -> list[tuple[str, str, str]]:
+    """The stories of issue 14: where a slow request's gap went, the edge, the queue, the flags."""
+    rows = []
+    if h.phases_trace:
+        rows.append(
+            (
+                f"slow request, phase by phase ({h.phases_ms:.0f} ms: DNS, connect, TLS, wait, download)",
+                f"{api}/traces/{h.phases_trace}",
+                f"{api}/api/v1/traces/{h.phases_trace}",
+            )
+        )
+    if h.edge_served_trace:
+        rows.append(
+            (
+                "product read served by the edge cache (no origin span)",
+                f"{api}/traces/{h.edge_served_trace}",
+                f"{api}/api/v1/traces/{h.edge_served_trace}",
+            )
+        )
+    if h.queued_session:
+        rows.append(
+            (
+                "session whose order went through the order-placed queue",
+                f"{api}/sessions/{h.queued_session}",
+                f"{api}/api/v1/sessions/{h.queued_session}",
+            )
+        )
+    rows.append(
+        (
+            f"flags: {stories.CHECKOUT_FLAG}=v2 slower and crashier; {stories.LEGACY_FLAG} stale (on for {stories.LEGACY_DAYS} days)",
+            f"{api}/dashboards/flags",
+            f"{api}/api/v1/flags",
+        )
+    )
+    return rows
 
 
 def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -222,11 +267,20 @@ def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
         backend = DemoBackend(f"{target.otlp_http}/v1/traces", headers, ledger, seed)
         backend.start()
         console.print(
-            f"demo backend (shop-gateway -> orders -> inventory) on {backend.url}; "
+            f"demo backend (edge-cache -> shop-gateway -> orders -> inventory, fulfilment-worker) on {backend.url}; "
             f"{len(plans)} devices, {sessions} sessions, seed {seed}"
         )
         try:
             simulate(plans, Endpoint(target.otlp_http, headers), backend.url, ledger, seed, console)
+            # issue 14: the web shop's browsers, and 120 days of the old flag's history
+            web_sessions(
+                max(1, sessions // 6),
+                Endpoint(target.otlp_http, headers).span_exporter,
+                backend.url,
+                ledger,
+                seed,
+            )
+            stories.send_flag_history(f"{target.otlp_http}/v1/logs", headers, time.time_ns(), seed)
         finally:
             backend.stop()  # flushes every backend span
         simulated = time.monotonic()

@@ -20,16 +20,20 @@ from tracebridge.demo.catalog import NetworkProfile
 # The apps' HTTP timeout, shortened from the SDK defaults (OkHttp 10 s, URLSession 60 s) so that the
 # demo finishes in about a minute; it is still many times a round trip.
 TIMEOUT_S = 2.5
+NEW_CONNECTION_SHARE = 0.25  # the rest reuse a pooled keep-alive connection
 
 
 @dataclass(frozen=True)
 class Exchange:
-    """How one attempt ended. ``status`` is 0 when no response arrived."""
+    """How one attempt ended. ``status`` is 0 when no response arrived. ``phases``: (name, start s,
+    end s) from the attempt's start, for the phases that happened: ``dns``, ``connect`` and ``tls``
+    (inside connect) on a new connection, ``request``, ``wait`` (to the first byte), ``download``."""
 
     status: int
     response_bytes: int
     failure: str  # "" | "timeout" | "offline" | "connection"
     reached_server: bool
+    phases: tuple[tuple[str, float, float], ...] = ()
 
 
 class Link:
@@ -62,14 +66,27 @@ class Link:
         if self.offline:
             time.sleep(self.rng.uniform(0.002, 0.02))  # DNS fails at once without a network
             return Exchange(0, 0, "offline", False)
+        phases: list[tuple[str, float, float]] = []
+
+        def phase(name: str, began: float, seconds: float) -> None:
+            time.sleep(seconds)
+            phases.append((name, began - started, time.monotonic() - started))
+
+        if self.rng.random() < NEW_CONNECTION_SHARE:  # DNS, TCP and TLS handshakes, else a pooled one
+            phase("dns", time.monotonic(), self.rng.uniform(0.005, 0.06) if self.rng.random() < 0.5 else 0.0)
+            connect_at = time.monotonic()
+            time.sleep(self._one_way_s() * 2)
+            phase("tls", time.monotonic(), self._one_way_s() * 2)
+            phases.append(("connect", connect_at - started, time.monotonic() - started))
         up = self._one_way_s() + self._transfer_s(len(body) + 400)
         lost_up = self.rng.random() < self.profile.loss / 2
         lost_down = self.rng.random() < self.profile.loss / 2
         down = self._one_way_s()
         if lost_up:
             self._wait_until(started, timeout)
-            return Exchange(0, 0, "timeout", False)
-        time.sleep(up)
+            return Exchange(0, 0, "timeout", False, tuple(phases))
+        phase("request", time.monotonic(), up)
+        waiting = time.monotonic()
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=30)
@@ -79,11 +96,12 @@ class Link:
             payload = response.read()
             status = response.status
         except OSError:
-            return Exchange(0, 0, "connection", False)
+            return Exchange(0, 0, "connection", False, tuple(phases))
         finally:
             connection.close()
         if lost_down or time.monotonic() - started + down > timeout:
             self._wait_until(started, timeout)
-            return Exchange(0, 0, "timeout", True)
-        time.sleep(down + self._transfer_s(len(payload) + 300))
-        return Exchange(status, len(payload), "", True)
+            return Exchange(0, 0, "timeout", True, tuple(phases))
+        phase("wait", waiting, down)
+        phase("download", time.monotonic(), self._transfer_s(len(payload) + 300))
+        return Exchange(status, len(payload), "", True, tuple(phases))

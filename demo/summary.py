@@ -8,11 +8,13 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from tracebridge.demo.ledger import Ledger
+from tracebridge.demo.ledger import Ledger, SpanFact
+from tracebridge.demo.stories import EDGE_SERVICE
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,10 @@ class Highlights:
     skewed_trace: str | None
     skew_ms: int
     expected_spans: dict[str, int] = field(default_factory=dict)  # trace id -> span count, for the wait
+    phases_trace: str | None = None  # issue 14: the slowest request with network phases
+    phases_ms: float = 0.0
+    edge_served_trace: str | None = None
+    queued_session: str | None = None
 
 
 def highlights(ledger: Ledger) -> Highlights:
@@ -43,6 +49,10 @@ def highlights(ledger: Ledger) -> Highlights:
     best_gap: tuple[int, str | None] = (-1, None)
     servers = {(s.trace_id, s.parent_span_id): s for s in spans if s.side == "backend" and s.kind == "server"}
     trace_session: dict[str, str] = {}
+    edge_hops: dict[str, list[tuple[str, str]]] = {}  # edge server span -> its calls to the origin
+    for fact in spans:
+        if fact.service == EDGE_SERVICE and fact.kind == "client" and fact.parent_span_id:
+            edge_hops.setdefault(fact.parent_span_id, []).append((fact.trace_id, fact.span_id))
     for fact in spans:
         if fact.side != "client":
             continue
@@ -53,6 +63,8 @@ def highlights(ledger: Ledger) -> Highlights:
         if fact.session_id:
             wait_by_session[fact.session_id] += fact.duration_ns
         server = servers.get((fact.trace_id, fact.span_id))
+        if server is not None and server.service == EDGE_SERVICE:  # the gap is measured to the origin
+            server = next((servers[k] for k in edge_hops.get(server.span_id, []) if k in servers), None)
         if server is not None and fact.duration_ns - server.duration_ns > best_gap[0]:
             best_gap = (fact.duration_ns - server.duration_ns, fact.trace_id)
     slowest = wait_by_session.most_common(1)
@@ -84,7 +96,41 @@ def highlights(ledger: Ledger) -> Highlights:
         skewed_trace=skewed_trace,
         skew_ms=skewed.clock_skew_ms if skewed is not None else 0,
         expected_spans=dict(per_trace),
+        **_issue14(spans, servers, edge_hops, trace_session),
     )
+
+
+def _issue14(
+    spans: list[SpanFact],
+    servers: dict[tuple[str, str | None], SpanFact],
+    edge_hops: dict[str, list[tuple[str, str]]],
+    trace_session: dict[str, str],
+) -> dict[str, Any]:
+    """The slowest answered request with network phases, a request served at the edge, and a
+    session whose orders went through the queue."""
+    phased = [s for s in spans if s.has_phases and (s.trace_id, s.span_id) in servers and not s.error]
+    slowest = max(phased, key=lambda s: s.duration_ns, default=None)
+    served = next(
+        (
+            s.trace_id
+            for s in spans
+            if s.side == "client"
+            and (edge := servers.get((s.trace_id, s.span_id))) is not None
+            and edge.service == EDGE_SERVICE
+            and edge.span_id not in edge_hops
+        ),
+        None,
+    )
+    queued = next(
+        (trace_session[s.trace_id] for s in spans if s.kind == "producer" and s.trace_id in trace_session),
+        None,
+    )
+    return {
+        "phases_trace": slowest.trace_id if slowest else None,
+        "phases_ms": slowest.duration_ns / 1e6 if slowest else 0.0,
+        "edge_served_trace": served,
+        "queued_session": queued,
+    }
 
 
 class IngestWait:

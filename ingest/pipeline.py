@@ -25,10 +25,10 @@ from pathlib import Path
 
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
+from tracebridge.domain import Signal
 from tracebridge.ingest.errors import Overloaded, Unavailable
 from tracebridge.ingest.wal import Position, WriteAheadLog
 from tracebridge.settings import Settings
-from tracebridge.store.wire import Signal
 from tracebridge.store.writer import StoreWriter
 
 log = logging.getLogger("tracebridge.ingest")

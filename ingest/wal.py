@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracebridge.store.wire import Signal
+from tracebridge.domain import Signal
 
 MAGIC = b"TBW1"
 HEADER = struct.Struct("<4sIIB")

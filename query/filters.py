@@ -1,7 +1,7 @@
 """Query-parameter parsing shared by the query API routers (pure, reusable).
 
 The contract: times are RFC 3339 or unix nanoseconds; unknown parameters or bad values are a 400
-that names them. Every function here raises ``fastapi.HTTPException(400, ...)`` with the
+that names them. Every function here raises ``tracebridge.query.errors.BadRequest`` with the
 parameter's name in the message, so a router needs no error handling of its own.
 
 Typical use in a router::
@@ -17,7 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from fastapi import HTTPException, Request
+from fastapi import Request
+
+from tracebridge.query.errors import BadRequest
 
 _DIGITS = re.compile(r"^-?[0-9]+$")
 # RFC 3339 with an optional fraction of any length (Python's fromisoformat stops at 6 digits).
@@ -28,8 +30,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_LIMIT = 10_000
 
 
-def bad_request(name: str, message: str) -> HTTPException:
-    return HTTPException(400, f"invalid parameter {name!r}: {message}")
+def bad_request(name: str, message: str) -> BadRequest:
+    return BadRequest(f"invalid parameter {name!r}: {message}")
 
 
 def reject_unknown(request: Request, allowed: Iterable[str]) -> None:
@@ -51,13 +53,12 @@ def check_names(items: list[tuple[str, str]], allowed: Iterable[str]) -> None:
     names = [name for name, _ in items]
     unknown = sorted({n for n in names if n not in allowed_set})
     if unknown:
-        raise HTTPException(
-            400,
-            f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed_set))}",
+        raise BadRequest(
+            f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed_set))}"
         )
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise HTTPException(400, f"query parameter(s) given more than once: {', '.join(repeated)}")
+        raise BadRequest(f"query parameter(s) given more than once: {', '.join(repeated)}")
 
 
 def parse_time(value: str, name: str = "time") -> int:

@@ -1,18 +1,20 @@
-"""The ``gaps[]`` entries of a trace: one per client request and server span it reached (pure).
+"""The ``gaps[]`` entries of a trace: one per client request (pure).
 
-A request that never reached the backend gets one entry with a null server; a request answered
-several times (retries through one client span, or a duplicated delivery) gets one entry per
-server span, each naming its attempt and the retry count. OkHttp-style instrumentation that makes
-one client span per attempt carries ``http.request.resend_count``; it is reported as ``resend_count``
-and ``attempt`` (resend count + server index + 1, so OkHttp's attempts number 1, 2, 3...).
+A request that never reached the backend has a null server. A request answered several times
+(retries through one client span, or a duplicated delivery) has several attempts: the gap is
+measured against the attempt that ended last (``RequestPair.server``), and ``attempts`` lists every
+attempt's server span id in end-time order. OkHttp-style instrumentation that makes one client
+span per attempt carries ``http.request.resend_count``; it is reported as ``resend_count``, and
+``attempt`` numbers the answering attempt (resend count + number of server attempts, so OkHttp's
+attempts number 1, 2, 3...).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
+from tracebridge.query.models import Gap, Timing
 from tracebridge.query.pairing import RequestPair
 from tracebridge.query.skew import estimate_skew
 from tracebridge.query.timing import timing_breakdown
@@ -40,51 +42,58 @@ def resend_count(client: StoredSpan) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
-def is_error(span: StoredSpan) -> bool:
-    return span.status_code == "error" or span.http_status >= 500
+def pair_has_error(pair: RequestPair) -> bool:
+    """A request is in error when its client span or its answering attempt is."""
+    return pair.client.error or (pair.server is not None and pair.server.error)
 
 
-def gap_entries(pairs: Sequence[RequestPair], spans: Sequence[StoredSpan]) -> list[dict[str, Any]]:
+def http_status_of(pair: RequestPair) -> int | None:
+    """The status the client saw, else the answering attempt's; None when neither recorded one."""
+    server = pair.server
+    return pair.client.http_status or (server.http_status if server else 0) or None
+
+
+def gap_entries(pairs: Sequence[RequestPair], spans: Sequence[StoredSpan]) -> list[Gap]:
     """Contract ``gaps[]`` of one trace (client start order), with tracebridge's extra fields."""
     children: dict[str, list[StoredSpan]] = defaultdict(list)
     for span in spans:
         if span.parent_span_id:
             children[span.parent_span_id].append(span)
-    out: list[dict[str, Any]] = []
+    out: list[Gap] = []
     for pair in pairs:
-        client = pair.client
+        client, server = pair.client, pair.server
         skew = estimate_skew(client, pair.servers)
         resends = resend_count(client)
-        servers: Sequence[StoredSpan | None] = pair.servers or (None,)
-        for index, server in enumerate(servers):
-            server_ns = None if server is None else server.duration_ns
-            out.append(
-                {
-                    "trace_id": client.trace_id,
-                    "client_span_id": client.span_id,
-                    "server_span_id": None if server is None else server.span_id,
-                    "route": route_of(client, server),
-                    "client_duration_ns": client.duration_ns,
-                    "server_duration_ns": server_ns,
-                    "gap_ns": None if server_ns is None else client.duration_ns - server_ns,
-                    "clock_skew_ns": None if server is None else skew,
-                    "client_name": client.name,
-                    "server_name": None if server is None else server.name,
-                    "service_name": None if server is None else server.service_name,
-                    "http_method": client.http_method or (server.http_method if server else ""),
-                    "http_status_code": client.http_status or (server.http_status if server else 0) or None,
-                    "client_start_time_unix_nano": client.start_time_unix_nano,
-                    "server_start_time_unix_nano": None if server is None else server.start_time_unix_nano,
-                    "adjusted_server_start_time_unix_nano": None
-                    if server is None
-                    else server.start_time_unix_nano - skew,
-                    "reached_backend": server is not None,
-                    "server_count": len(pair.servers),
-                    "retry_count": max(len(pair.servers) - 1, 0),
-                    "attempt": resends + index + 1,
-                    "resend_count": resends,
-                    "has_error": is_error(client) or (server is not None and is_error(server)),
-                    "timing": timing_breakdown(client, children.get(client.span_id, []), server_ns),
-                }
+        server_ns = None if server is None else server.duration_ns
+        timing = timing_breakdown(client, children.get(client.span_id, []), server_ns)
+        out.append(
+            Gap(
+                trace_id=client.trace_id,
+                client_span_id=client.span_id,
+                server_span_id=None if server is None else server.span_id,
+                route=route_of(client, server),
+                client_duration_ns=client.duration_ns,
+                server_duration_ns=server_ns,
+                gap_ns=pair.gap_ns,
+                clock_skew_ns=None if server is None else skew,
+                attempts=[s.span_id for s in pair.servers],
+                client_name=client.name,
+                server_name=None if server is None else server.name,
+                service_name=None if server is None else server.service_name,
+                http_method=client.http_method or (server.http_method if server else ""),
+                http_status_code=http_status_of(pair),
+                client_start_time_unix_nano=client.start_time_unix_nano,
+                server_start_time_unix_nano=None if server is None else server.start_time_unix_nano,
+                adjusted_server_start_time_unix_nano=None
+                if server is None
+                else server.start_time_unix_nano - skew,
+                reached_backend=server is not None,
+                server_count=len(pair.servers),
+                retry_count=max(len(pair.servers) - 1, 0),
+                attempt=resends + max(len(pair.servers), 1),
+                resend_count=resends,
+                has_error=pair_has_error(pair),
+                timing=None if timing is None else Timing.model_validate(timing),
             )
+        )
     return out

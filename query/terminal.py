@@ -1,6 +1,7 @@
 """Terminal views for on-call use: ``tracebridge trace ID`` and ``tracebridge session ID``.
 
-Both fetch the JSON API (the same reconstruction as the API and pages) with httpx and draw it
+Both fetch the JSON API (the same reconstruction as the API and pages) with httpx, read it into
+the query stage's typed documents (``query.models``, so the derived facts are the API's) and draw it
 with rich: a waterfall with a client lane and a backend lane on the device clock (skew-corrected
 starts), each request's client/server/gap times, errors and crashes. Layout fits 100 columns.
 Exit codes: 0 shown, 1 not found or rejected (400/401/403/404), 2 API unreachable or failing.
@@ -9,7 +10,7 @@ Exit codes: 0 shown, 1 not found or rejected (400/401/403/404), 2 API unreachabl
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from tracebridge.query.models import CrashSummary, Gap, Session, Span, Trace
 from tracebridge.query.views import span_tree_order
 
 BAR_WIDTH = 30
@@ -39,7 +41,7 @@ def print_trace(api_url: str, trace_id: str, token: str | None, console: Console
     )
     if document is None:
         return code
-    out.print(trace_view(document))
+    out.print(trace_view(Trace.model_validate(document)))
     return 0
 
 
@@ -50,7 +52,7 @@ def print_session(api_url: str, session_id: str, token: str | None, console: Con
     document, code = _fetch(out, api_url, path, token, f"session {session_id!r}")
     if document is None:
         return code
-    out.print(session_view(document))
+    out.print(session_view(Session.model_validate(document)))
     return 0
 
 
@@ -140,28 +142,23 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _is_error(span: Mapping[str, Any]) -> bool:
-    status = span.get("attributes", {}).get("http.response.status_code")
-    return span.get("status_code") == "error" or (isinstance(status, int) and status >= 500)
-
-
 # ---------------------------------------------------------------- trace view (pure)
 
 
-def trace_view(document: Mapping[str, Any]) -> RenderableType:
+def trace_view(document: Trace) -> RenderableType:
     """The waterfall of one trace document, its gaps and its crashes."""
-    origin = int(document["start_time_unix_nano"])
-    total = int(document["end_time_unix_nano"]) - origin
-    spans = document.get("spans", [])
+    origin = int(document.start_time_unix_nano)
+    total = int(document.end_time_unix_nano) - origin
+    spans = document.spans
     header = Text.assemble(
         ("trace ", "bold"),
-        (document["trace_id"], "bold"),
+        (document.trace_id, "bold"),
         f"  {fmt_ns(total)}  {len(spans)} spans",
-        ("  session " + str(document["session_id"])) if document.get("session_id") else "",
+        ("  session " + str(document.session_id)) if document.session_id else "",
     )
-    gaps_by_client: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for gap in document.get("gaps", []):
-        gaps_by_client[gap["client_span_id"]].append(gap)
+    gaps_by_client: dict[str, list[Gap]] = defaultdict(list)
+    for gap in document.gaps:
+        gaps_by_client[gap.client_span_id].append(gap)
 
     table = Table(box=None, pad_edge=False, padding=(0, 1), show_edge=False, expand=False)
     table.add_column("lane", width=7, no_wrap=True)
@@ -170,36 +167,38 @@ def trace_view(document: Mapping[str, Any]) -> RenderableType:
     table.add_column("dur", width=7, justify="right", no_wrap=True)
     table.add_column("note", width=18, no_wrap=True, overflow="ellipsis")
     for span, depth in span_tree_order(spans):
-        client = span.get("side") == "client"
+        client = span.side == "client"
         style = CLIENT_STYLE if client else BACKEND_STYLE
-        error = _is_error(span)
-        name = _clip("  " * min(depth, 6) + span["name"], NAME_WIDTH)
+        error = span.error
+        name = _clip("  " * min(depth, 6) + span.name, NAME_WIDTH)
         note = ""
-        gaps = gaps_by_client.get(span["span_id"], [])
+        gaps = gaps_by_client.get(span.span_id, [])
         if gaps:
-            reached = [g for g in gaps if g.get("server_span_id")]
-            note = f"gap {fmt_ns(reached[0]['gap_ns'])}" if reached else "no backend"
-        elif span.get("adjusted_start_time_unix_nano") != span.get("start_time_unix_nano"):
+            reached = [g for g in gaps if g.server_span_id]
+            note = f"gap {fmt_ns(reached[0].gap_ns)}" if reached else "no backend"
+        elif span.adjusted_start_time_unix_nano != span.start_time_unix_nano:
             note = "skew-adj"
         table.add_row(
             Text("app" if client else "backend", style=style),
             Text(name, style=ERROR_STYLE if error else ""),
             Text(
-                bar(int(span["adjusted_start_time_unix_nano"]), int(span["duration_ns"]), origin, total),
+                bar(int(span.adjusted_start_time_unix_nano), int(span.duration_ns), origin, total),
                 style=ERROR_STYLE if error else style,
             ),
-            fmt_ns(span["duration_ns"]),
+            fmt_ns(span.duration_ns),
             Text(("ERROR " if error else "") + note, style=ERROR_STYLE if error else "yellow"),
         )
     parts: list[RenderableType] = [header, table]
-    if document.get("gaps"):
-        parts += [Text(""), gaps_table(document["gaps"])]
-    parts += crash_lines(document.get("crashes", []), origin)
+    if document.gaps:
+        parts += [Text(""), gaps_table(document.gaps, document.spans)]
+    parts += crash_lines(document.crashes, origin)
     return Group(*parts)
 
 
-def gaps_table(gaps: Sequence[Mapping[str, Any]]) -> Table:
-    """One row per request (and per server attempt): client, server, network gap, clock skew."""
+def gaps_table(gaps: Sequence[Gap], spans: Sequence[Span] = ()) -> Table:
+    """One row per request: client, server (the attempt that answered), network gap, clock skew;
+    with ``spans`` (the trace's), one more row per earlier attempt of a retried request."""
+    by_id = {s.span_id: s for s in spans}
     table = Table(
         title="requests: client vs server (gap = network + queueing)",
         title_justify="left",
@@ -215,39 +214,53 @@ def gaps_table(gaps: Sequence[Mapping[str, Any]]) -> Table:
     table.add_column("skew", width=8, justify="right")
     table.add_column("note", width=22, no_wrap=True, overflow="ellipsis")
     for gap in gaps:
-        reached = gap.get("server_span_id") is not None
+        reached = gap.server_span_id is not None
         notes = []
         if not reached:
             notes.append("never reached backend")
-        if gap.get("server_count", 1) > 1:
-            notes.append(f"attempt {gap.get('attempt')}/{gap.get('server_count')}")
-        elif gap.get("resend_count"):
-            notes.append(f"attempt {gap.get('attempt')} (resend)")
-        error = bool(gap.get("has_error"))
+        if gap.server_count > 1:
+            notes.append(f"attempt {gap.attempt}/{gap.server_count} answered")
+        elif gap.resend_count:
+            notes.append(f"attempt {gap.attempt} (resend)")
+        error = gap.has_error
         table.add_row(
-            Text(str(gap.get("route") or ""), style=ERROR_STYLE if error else ""),
-            str(gap.get("http_status_code") or "-"),
-            fmt_ns(gap.get("client_duration_ns")),
-            fmt_ns(gap.get("server_duration_ns")),
-            Text(fmt_ns(gap.get("gap_ns")), style="bold yellow"),
-            fmt_ns(gap.get("clock_skew_ns")) if reached else "-",
+            Text(gap.route, style=ERROR_STYLE if error else ""),
+            str(gap.http_status_code or "-"),
+            fmt_ns(gap.client_duration_ns),
+            fmt_ns(gap.server_duration_ns),
+            Text(fmt_ns(gap.gap_ns), style="bold yellow"),
+            fmt_ns(gap.clock_skew_ns) if reached else "-",
             Text(", ".join(notes), style=ERROR_STYLE if (error or not reached) else ""),
         )
+        for index, span_id in enumerate(gap.attempts[:-1], start=1):
+            earlier = by_id.get(span_id)
+            table.add_row(
+                Text("  earlier attempt", style="dim"),
+                "",
+                "",
+                fmt_ns(earlier.duration_ns if earlier else None),
+                "",
+                "",
+                Text(
+                    f"attempt {index}/{gap.server_count}",
+                    style=ERROR_STYLE if earlier and earlier.error else "dim",
+                ),
+            )
     return table
 
 
-def crash_lines(crashes: Sequence[Mapping[str, Any]], origin: int | None) -> list[RenderableType]:
+def crash_lines(crashes: Sequence[CrashSummary], origin: int | None) -> list[RenderableType]:
     if not crashes:
         return []
     lines: list[RenderableType] = [Text(""), Text(f"crashes ({len(crashes)})", style=ERROR_STYLE)]
     for crash in crashes:
-        when = crash.get("time_unix_nano")
+        when = crash.time_unix_nano
         offset = f"+{fmt_ns(int(when) - origin)}" if when is not None and origin is not None else ""
-        message = crash.get("exception_message") or crash.get("title") or ""
+        message = crash.exception_message or crash.title or ""
         lines.append(
             Text(
                 _clip(
-                    f"  ✖ {offset} {crash.get('exception_type') or 'crash'}: {message}  [{crash.get('crash_id', '')}]",
+                    f"  ✖ {offset} {crash.exception_type or 'crash'}: {message}  [{crash.crash_id}]",
                     98,
                 ),
                 style=ERROR_STYLE,
@@ -259,27 +272,27 @@ def crash_lines(crashes: Sequence[Mapping[str, Any]], origin: int | None) -> lis
 # ---------------------------------------------------------------- session view (pure)
 
 
-def session_view(document: Mapping[str, Any]) -> RenderableType:
+def session_view(document: Session) -> RenderableType:
     """A session: device and app facts, then each trace in order on the session's timeline with
     its requests' gaps, then its crashes."""
-    traces = document.get("traces", [])
-    start = document.get("start_time_unix_nano")
-    end = document.get("end_time_unix_nano")
+    traces = document.traces
+    start = document.start_time_unix_nano
+    end = document.end_time_unix_nano
     origin = int(start) if start is not None else 0
     total = (int(end) - origin) if end is not None else 0
     facts = "  ".join(
         str(v)
         for v in (
-            document.get("app_version") and f"app {document['app_version']}",
-            document.get("os_name") and f"{document['os_name']} {document.get('os_version') or ''}".strip(),
-            document.get("device_model"),
+            document.app_version and f"app {document.app_version}",
+            document.os_name and f"{document.os_name} {document.os_version or ''}".strip(),
+            document.device_model,
         )
         if v
     )
     header = Text.assemble(
         ("session ", "bold"),
-        (_clip(str(document["session_id"]), 60), "bold"),
-        f"  {fmt_ns(total)}  {len(traces)} traces  {len(document.get('crashes', []))} crashes\n",
+        (_clip(str(document.session_id), 60), "bold"),
+        f"  {fmt_ns(total)}  {len(traces)} traces  {len(document.crashes)} crashes\n",
         facts,
     )
     table = Table(box=None, padding=(0, 1), pad_edge=False)
@@ -290,44 +303,44 @@ def session_view(document: Mapping[str, Any]) -> RenderableType:
     table.add_column("server", width=8, justify="right")
     table.add_column("gap", width=8, justify="right")
     for trace in traces:
-        error = bool(trace.get("has_error"))
-        t_start = int(trace["start_time_unix_nano"])
-        label = f"{trace.get('name') or trace['trace_id'][:16]} ({trace.get('span_count', 0)} spans)"
+        error = bool(trace.has_error)
+        t_start = int(trace.start_time_unix_nano)
+        label = f"{trace.name or trace.trace_id[:16]} ({trace.span_count} spans)"
         table.add_row(
             f"+{fmt_ns(t_start - origin)}",
             Text(label + (" ✖ error" if error else ""), style=ERROR_STYLE if error else "bold"),
             Text(
-                bar(t_start, int(trace["duration_ns"]), origin, total, 24),
+                bar(t_start, int(trace.duration_ns), origin, total, 24),
                 style=ERROR_STYLE if error else CLIENT_STYLE,
             ),
-            fmt_ns(trace["duration_ns"]),
+            fmt_ns(trace.duration_ns),
             "",
-            Text(trace["trace_id"][:8], style="dim"),
+            Text(trace.trace_id[:8], style="dim"),
         )
-        for gap in trace.get("gaps", []):
-            reached = gap.get("server_span_id") is not None
+        for gap in trace.gaps:
+            reached = gap.server_span_id is not None
             notes = []
             if not reached:
                 notes.append("✗ never reached backend")
             else:
-                if gap.get("http_status_code"):
-                    notes.append(f"HTTP {gap['http_status_code']}")
-                if gap.get("server_count", 1) > 1:
-                    notes.append(f"attempt {gap.get('attempt')}/{gap.get('server_count')}")
-                elif gap.get("resend_count"):
-                    notes.append(f"attempt {gap.get('attempt')}")
-            bad = bool(gap.get("has_error")) or not reached
+                if gap.http_status_code:
+                    notes.append(f"HTTP {gap.http_status_code}")
+                if gap.server_count > 1:
+                    notes.append(f"attempt {gap.attempt}/{gap.server_count}")
+                elif gap.resend_count:
+                    notes.append(f"attempt {gap.attempt}")
+            bad = bool(gap.has_error) or not reached
             table.add_row(
                 "",
                 Text(
-                    f"  {gap.get('http_method') or ''} {gap.get('route') or ''}".rstrip(),
+                    f"  {gap.http_method or ''} {gap.route or ''}".rstrip(),
                     style=ERROR_STYLE if bad else "",
                 ),
                 Text(" ".join(notes), style=ERROR_STYLE if bad else "dim"),
-                fmt_ns(gap.get("client_duration_ns")),
-                Text(fmt_ns(gap.get("server_duration_ns")), style=BACKEND_STYLE),
-                Text(fmt_ns(gap.get("gap_ns")), style="bold yellow"),
+                fmt_ns(gap.client_duration_ns),
+                Text(fmt_ns(gap.server_duration_ns), style=BACKEND_STYLE),
+                Text(fmt_ns(gap.gap_ns), style="bold yellow"),
             )
     parts: list[RenderableType] = [header, table]
-    parts += crash_lines(document.get("crashes", []), origin if start is not None else None)
+    parts += crash_lines(document.crashes, origin if start is not None else None)
     return Group(*parts)

@@ -3,11 +3,20 @@
 Every server is a real subprocess with its own data directory and ports picked by the OS
 (port 0), so tests never collide and a test can kill -9 its server. No test opens chDB in the
 pytest process itself except through ``store_client`` (one path per process is chDB's rule).
+
+Store modes, chosen by the environment of the pytest run (every server and helper subprocess
+inherits them):
+- default: each server's embedded chDB store, plain tables;
+- ``TRACEBRIDGE_TEST_CLUSTER=1``: the cluster layout on a one-shard in-process chDB cluster
+  (local tables, Distributed tables, views per shard);
+- ``TRACEBRIDGE_TEST_CLICKHOUSE_URL`` (+ ``TRACEBRIDGE_TEST_CLICKHOUSE_CLUSTER``): a real
+  ClickHouse server or cluster, one database per server data directory.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import re
 import signal
@@ -23,6 +32,23 @@ import httpx
 import pytest
 
 _LINE = re.compile(r"^(otlp-http|otlp-grpc|api): (.+)$")
+
+TEST_CLUSTER_NAME = "tracebridge_test"
+TEST_CLICKHOUSE_URL = os.environ.get("TRACEBRIDGE_TEST_CLICKHOUSE_URL", "")
+if os.environ.get("TRACEBRIDGE_TEST_CLUSTER") == "1":
+    os.environ.setdefault("TRACEBRIDGE_CLICKHOUSE_CLUSTER", TEST_CLUSTER_NAME)
+if os.environ.get("TRACEBRIDGE_TEST_CLICKHOUSE_CLUSTER"):
+    os.environ["TRACEBRIDGE_CLICKHOUSE_CLUSTER"] = os.environ["TRACEBRIDGE_TEST_CLICKHOUSE_CLUSTER"]
+
+
+def store_env(data_dir: Path) -> dict[str, str]:
+    """Environment that points a process at the test store of ``data_dir``: nothing for the
+    embedded store; with a real server, a database of its own named after the data directory (so
+    a restart on the same directory finds its data)."""
+    if not TEST_CLICKHOUSE_URL:
+        return {}
+    digest = hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    return {"TRACEBRIDGE_CLICKHOUSE_URL": TEST_CLICKHOUSE_URL, "TRACEBRIDGE_DATABASE": f"tbtest_{digest}"}
 
 
 @dataclass
@@ -81,7 +107,7 @@ def start_server(
     timeout: float = 120.0,
 ) -> LiveServer:
     """Start ``tracebridge serve`` on free ports and wait for its three port lines."""
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**os.environ, **store_env(data_dir), **(env or {})}
     command = [
         sys.executable,
         "-m",

@@ -18,6 +18,19 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
         "--data-dir", type=Path, help="embedded store and write-ahead log (default ./tracebridge-data)"
     )
     parser.add_argument("--clickhouse-url", help="use a ClickHouse server, e.g. http://user:pass@host:8123")
+    parser.add_argument(
+        "--clickhouse-cluster",
+        help="cluster layout on this ClickHouse cluster (remote_servers name): local tables created "
+        "ON CLUSTER, Distributed tables under the plain names; with the embedded store, a one-shard "
+        "in-process cluster",
+    )
+    parser.add_argument(
+        "--clickhouse-replicated",
+        action="store_const",
+        const=True,
+        help="with --clickhouse-cluster: Replicated*MergeTree local tables (needs Keeper and the "
+        "{shard}/{replica} macros)",
+    )
     parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--otlp-http-port", type=int, help="OTLP/HTTP port (default 4318, 0 = any free port)")
     parser.add_argument("--otlp-grpc-port", type=int, help="OTLP/gRPC port (default 4317, 0 = any free port)")
@@ -32,6 +45,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     for name in (
         "data_dir",
         "clickhouse_url",
+        "clickhouse_cluster",
+        "clickhouse_replicated",
         "host",
         "otlp_http_port",
         "otlp_grpc_port",

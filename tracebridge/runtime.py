@@ -1,14 +1,16 @@
-"""The running process's shared objects, and FastAPI dependencies on them as Annotated aliases."""
+"""The running process's shared objects (part of the composition root: server, API apps, CLI).
+
+No stage imports this module: each stage takes what it needs from ``app.state`` through its own
+dependencies (``collector/deps.py``, ``query/api/deps.py``), filled in by ``tracebridge.api``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from dataclasses import dataclass, field
 
-from fastapi import Depends, HTTPException, Request
-
-from tracebridge.auth import AuthResult, check_bearer
+from tracebridge.auth import SessionSigner
 from tracebridge.ingest.pipeline import IngestPipeline
+from tracebridge.ratelimit import FailureLimiter
 from tracebridge.settings import Settings
 from tracebridge.store.reader import StoreReader
 
@@ -18,41 +20,11 @@ class Runtime:
     settings: Settings
     reader: StoreReader
     pipeline: IngestPipeline
+    # the pages' sign-in: the cookie signer (TRACEBRIDGE_SIGNIN_SECRET, else random for this
+    # process) and the per-address limit on wrong tokens
+    signer: SessionSigner = field(init=False)
+    signin_failures: FailureLimiter = field(init=False)
 
-
-async def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-
-async def get_settings(runtime: RuntimeDep) -> Settings:
-    return runtime.settings
-
-
-async def get_reader(runtime: RuntimeDep) -> StoreReader:
-    return runtime.reader
-
-
-async def get_pipeline(runtime: RuntimeDep) -> IngestPipeline:
-    return runtime.pipeline
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-ReaderDep = Annotated[StoreReader, Depends(get_reader)]
-PipelineDep = Annotated[IngestPipeline, Depends(get_pipeline)]
-
-
-async def require_read_token(request: Request, settings: SettingsDep) -> None:
-    """Router-level dependency for /api/* and pages: 401 without a token, 403 with a wrong one."""
-    result = check_bearer(request.headers.get("authorization"), settings.read_token_set)
-    if result is AuthResult.MISSING:
-        raise HTTPException(
-            401,
-            "missing credentials: send Authorization: Bearer <read token>",
-            {"WWW-Authenticate": "Bearer"},
-        )
-    if result is AuthResult.WRONG:
-        raise HTTPException(403, "the read token is not valid")
+    def __post_init__(self) -> None:
+        self.signer = SessionSigner.from_setting(self.settings.signin_secret)
+        self.signin_failures = FailureLimiter(self.settings.signin_failures_per_minute)

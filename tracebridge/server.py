@@ -26,7 +26,7 @@ from tracebridge.ingest.pipeline import IngestPipeline
 from tracebridge.ingest.wal import WriteAheadLog
 from tracebridge.runtime import Runtime
 from tracebridge.settings import Settings
-from tracebridge.store.client import ClientPool, LockedClient, open_client
+from tracebridge.store.client import ClientPool, LockedClient, open_client, store_layout
 from tracebridge.store.migrator import apply_retention, migrate
 from tracebridge.store.reader import StoreReader
 from tracebridge.store.wire import write_schema_file
@@ -115,8 +115,9 @@ def _open_runtime_or_explain(settings: Settings) -> Runtime:
 def open_runtime(settings: Settings) -> Runtime:
     """Open the store (one client for the writer, a pool for readers), migrate, start ingest."""
     write_client = LockedClient(open_client(settings))
-    migrate(write_client)
-    apply_retention(write_client, settings.retention_days)
+    layout = store_layout(settings)
+    migrate(write_client, layout)
+    apply_retention(write_client, settings.retention_days, layout)
     read_client = ClientPool([open_client(settings) for _ in range(settings.read_clients)])
     wal = WriteAheadLog(settings.wal_dir, settings.wal_segment_bytes, fsync=settings.durability == "fsync")
     schema_file = (

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,6 +36,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./tracebridge-data")
     clickhouse_url: str | None = None
+    clickhouse_cluster: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    clickhouse_replicated: bool = False
     database: str = "tracebridge"
     host: str = "127.0.0.1"
     otlp_http_port: int = Field(4318, ge=0, le=65535)
@@ -44,6 +46,11 @@ class Settings(BaseSettings):
     ingest_keys: str = ""
     read_tokens: str = ""
     retention_days: int = Field(0, ge=0)
+    # Sign-in for the pages (only with read_tokens): the cookie's HMAC secret (empty: random per
+    # process), its lifetime, and wrong tokens allowed per client address per minute.
+    signin_secret: str = Field("", repr=False)
+    signin_max_age_s: int = Field(12 * 3600, ge=60)
+    signin_failures_per_minute: int = Field(5, ge=1)
 
     read_clients: int = Field(4, ge=1, le=64)
     max_body_bytes: int = Field(64 * 1024 * 1024, gt=0)
@@ -56,6 +63,13 @@ class Settings(BaseSettings):
     # Embedded store: above this resident size the engine's allocator returns free pages after an
     # insert (store/writer.py); 0 never does.
     store_purge_above_bytes: int = Field(448 * 1024 * 1024, ge=0)
+
+    @field_validator("signin_secret")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if value and len(value.encode()) < 16:
+            raise ValueError("TRACEBRIDGE_SIGNIN_SECRET must be at least 16 bytes (or unset)")
+        return value
 
     @property
     def ingest_key_set(self) -> frozenset[str]:

@@ -19,13 +19,14 @@ from tracebridge.query.crashes import sql
 from tracebridge.query.crashes.records import FATAL_KINDS
 from tracebridge.query.crashes.sessions import infer_sessions
 from tracebridge.query.filters import check_mapping, optional_time
+from tracebridge.query.models import VersionRow
 from tracebridge.store.reader import StoreReader
 
 WINDOW_NS = 7 * 24 * 3600 * 1_000_000_000
 HEALTH_PARAM_NAMES = ("os_name", "until")
 
 
-def version_health(reader: StoreReader, params: Mapping[str, str]) -> list[dict[str, Any]]:
+def version_health(reader: StoreReader, params: Mapping[str, str]) -> list[VersionRow]:
     """GET /api/v1/versions rows, most sessions first."""
     check_mapping(params, HEALTH_PARAM_NAMES)
     until = optional_time(params, "until")
@@ -48,7 +49,7 @@ def version_health(reader: StoreReader, params: Mapping[str, str]) -> list[dict[
         sessions.setdefault(session, (c["AppVersion"], c["OsName"], c["DeviceId"]))
         if c["Kind"] in FATAL_KINDS:
             crashed.add(session)
-    return summarize(sessions, crashed)
+    return [VersionRow.model_validate(r) for r in summarize(sessions, crashed)]
 
 
 def summarize(sessions: Mapping[str, tuple[str, str, str]], crashed: set[str]) -> list[dict[str, Any]]:

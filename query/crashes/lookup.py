@@ -1,10 +1,10 @@
 """Crash lookups used by the API, the session/trace documents, the dashboards and the demo.
 
-Every function takes a ``StoreReader`` and returns JSON-ready dicts (contract shapes). Crash
+Every function takes a ``StoreReader`` and returns typed documents (``query.models``). Crash
 lists carry ``crash_id``, ``time_unix_nano``, ``kind``, ``fatal``, ``exception_type``,
 ``exception_message``, ``group_id``, ``title``, ``session_id``, ``session_inferred``,
 ``trace_id``, ``span_id`` and the app/device facts. Query-parameter functions raise
-``HTTPException(400)`` naming a bad or unknown parameter.
+``BadRequest`` naming a bad or unknown parameter; an unknown crash id is ``NotFound``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import Any
 from tracebridge.query.crashes import enrich, sql
 from tracebridge.query.crashes.filters import CrashFilters, parse_crash_filters, parse_group_filters
 from tracebridge.query.crashes.health import version_health as version_health
-from tracebridge.query.crashes.records import cached_fingerprint, crash_summary, group_of
+from tracebridge.query.crashes.records import cached_fingerprint, crash_fields, crash_summary, group_of
 from tracebridge.query.crashes.sessions import infer_sessions, inferred_crash_ids, resolve
-from tracebridge.query.spans import lean_spans_of_traces
+from tracebridge.query.errors import NotFound
+from tracebridge.query.models import Crash, CrashGroup, CrashSummary
 from tracebridge.store.attributes import from_stored
 from tracebridge.store.reader import StoreReader
 
@@ -36,14 +37,14 @@ __all__ = [
 ]
 
 
-def _summaries(reader: StoreReader, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _summaries(reader: StoreReader, rows: Sequence[Mapping[str, Any]]) -> list[CrashSummary]:
     sessions = resolve(rows, reader)
     out = [crash_summary(r, *sessions[r["CrashId"]]) for r in rows]
-    out.sort(key=lambda c: (c["time_unix_nano"], c["crash_id"]))
+    out.sort(key=lambda c: (c.time_unix_nano, c.crash_id))
     return out
 
 
-def crashes_in_trace(reader: StoreReader, trace_id: str) -> list[dict[str, Any]]:
+def crashes_in_trace(reader: StoreReader, trace_id: str) -> list[CrashSummary]:
     """Crashes whose record carries this trace id, oldest first."""
     return _summaries(reader, reader.rows(sql.SELECT_CRASHES_IN_TRACE, {"trace_id": trace_id}))
 
@@ -54,14 +55,14 @@ def _session_crash_ids(reader: StoreReader, session_id: str) -> list[str]:
     return direct + [c for c in inferred if c not in direct]
 
 
-def crashes_in_session(reader: StoreReader, session_id: str) -> list[dict[str, Any]]:
+def crashes_in_session(reader: StoreReader, session_id: str) -> list[CrashSummary]:
     """Crashes of the session (its own session.id, or inferred from its device and time), oldest first."""
     ids = _session_crash_ids(reader, session_id)
     if not ids:
         return []
     rows = reader.rows(sql.SELECT_CRASHES_BY_IDS, {"crash_ids": ids})
     crashes = _summaries(reader, rows)
-    return [c for c in crashes if c["session_id"] == session_id]
+    return [c for c in crashes if c.session_id == session_id]
 
 
 def crash_counts_by_session(reader: StoreReader, session_ids: Sequence[str]) -> dict[str, int]:
@@ -77,17 +78,16 @@ def crash_counts_by_session(reader: StoreReader, session_ids: Sequence[str]) -> 
     return dict(counts)
 
 
-def crash_document(
-    reader: StoreReader, crash_id: str, last_n: int = DEFAULT_LAST_REQUESTS
-) -> dict[str, Any] | None:
+def crash_document(reader: StoreReader, crash_id: str, last_n: int = DEFAULT_LAST_REQUESTS) -> Crash:
     """GET /api/v1/crashes/{id}: the crash, its session's last requests with their backend spans
-    and gaps, the backend errors in those traces, and the span active at crash time. None if unknown."""
+    and gaps, the backend errors in those traces, and the span active at crash time. NotFound if
+    unknown."""
     rows = reader.rows(sql.SELECT_CRASH, {"crash_id": crash_id})
     if not rows:
-        return None
+        raise NotFound(f"crash {crash_id} not found")
     row = rows[0]
     session_id, inferred = resolve([row], reader)[crash_id]
-    document = crash_summary(row, session_id, inferred)
+    document = crash_fields(row, session_id, inferred)
     time_ns = document["time_unix_nano"]
     group = group_of(row)
     # With a session: its last requests (whatever trace they are in); without (or when the session
@@ -102,7 +102,7 @@ def crash_document(
         trace_ids = sorted({r["TraceId"] for r in recent})
     if row["TraceId"] and row["TraceId"] not in trace_ids:
         trace_ids.append(row["TraceId"])
-    spans = lean_spans_of_traces(reader, trace_ids)  # the narrow index holds all enrichment reads
+    spans = reader.indexed_spans(trace_ids)  # the narrow index holds all enrichment reads
     document.update(
         {
             "stacktrace": row["ExceptionStacktrace"],
@@ -120,11 +120,11 @@ def crash_document(
             else None,
         }
     )
-    request_traces = {r["trace_id"] for r in document["last_requests"]}
+    request_traces = {r.trace_id for r in document["last_requests"]}
     if row["TraceId"]:
         request_traces.add(row["TraceId"])
     document["backend_errors"] = enrich.backend_errors(spans, request_traces)
-    return document
+    return Crash.model_validate(document)
 
 
 def _filtered_rows(reader: StoreReader, filters: CrashFilters, limit: int) -> list[dict[str, Any]]:
@@ -141,19 +141,19 @@ def _filtered_rows(reader: StoreReader, filters: CrashFilters, limit: int) -> li
     )
 
 
-def _matches(crash: Mapping[str, Any], filters: CrashFilters) -> bool:
-    t = crash["time_unix_nano"]
+def _matches(crash: CrashSummary, filters: CrashFilters) -> bool:
+    t = crash.time_unix_nano
     return (
-        (filters.group_id is None or crash["group_id"] == filters.group_id)
-        and (filters.app_version is None or crash["app_version"] == filters.app_version)
-        and (filters.os_name is None or crash["os_name"] == filters.os_name)
-        and (filters.kind is None or crash["kind"] == filters.kind)
+        (filters.group_id is None or crash.group_id == filters.group_id)
+        and (filters.app_version is None or crash.app_version == filters.app_version)
+        and (filters.os_name is None or crash.os_name == filters.os_name)
+        and (filters.kind is None or crash.kind == filters.kind)
         and (filters.since is None or t >= filters.since)
         and (filters.until is None or t <= filters.until)
     )
 
 
-def list_crashes(reader: StoreReader, params: Mapping[str, str] | CrashFilters) -> list[dict[str, Any]]:
+def list_crashes(reader: StoreReader, params: Mapping[str, str] | CrashFilters) -> list[CrashSummary]:
     """GET /api/v1/crashes: newest first, after the filters."""
     filters = params if isinstance(params, CrashFilters) else parse_crash_filters(params)
     if filters.session_id is not None:
@@ -166,11 +166,11 @@ def list_crashes(reader: StoreReader, params: Mapping[str, str] | CrashFilters) 
         crashes = [c for c in _summaries(reader, in_group) if _matches(c, filters)]
     else:
         crashes = _summaries(reader, _filtered_rows(reader, filters, filters.limit))
-    crashes.sort(key=lambda c: (-c["time_unix_nano"], c["crash_id"]))
+    crashes.sort(key=lambda c: (-c.time_unix_nano, c.crash_id))
     return crashes[: filters.limit]
 
 
-def crash_groups(reader: StoreReader, params: Mapping[str, str] | CrashFilters) -> list[dict[str, Any]]:
+def crash_groups(reader: StoreReader, params: Mapping[str, str] | CrashFilters) -> list[CrashGroup]:
     """GET /api/v1/crash-groups: groups by fingerprint, most crashes first."""
     filters = params if isinstance(params, CrashFilters) else parse_group_filters(params)
     variants = reader.rows(
@@ -215,4 +215,4 @@ def crash_groups(reader: StoreReader, params: Mapping[str, str] | CrashFilters) 
         group["app_versions"] = dict(sorted(group["app_versions"].items()))
         out.append(group)
     out.sort(key=lambda g: (-g["count"], -g["last_seen_unix_nano"], g["group_id"]))
-    return out[: filters.limit]
+    return [CrashGroup.model_validate(g) for g in out[: filters.limit]]

@@ -1,4 +1,4 @@
-"""Stored crash rows as the API's crash dicts (pure)."""
+"""Stored crash rows as the API's crash documents (pure)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from tracebridge.query.crashes.fingerprint import Fingerprint, fingerprint
+from tracebridge.query.models import CrashSummary
 
 # Kinds that end the app; a MetricKit hang is recorded but does not make a session crash.
 FATAL_KINDS = ("crash", "native_crash", "anr", "exception")
@@ -21,8 +22,13 @@ def group_of(row: Mapping[str, Any]) -> Fingerprint:
     return cached_fingerprint(row["ExceptionType"], row["ExceptionStacktrace"], row["ExceptionMessage"])
 
 
-def crash_summary(row: Mapping[str, Any], session_id: str | None, inferred: bool) -> dict[str, Any]:
+def crash_summary(row: Mapping[str, Any], session_id: str | None, inferred: bool) -> CrashSummary:
     """The crash as it appears in lists (traces, sessions, /api/v1/crashes)."""
+    return CrashSummary.model_validate(crash_fields(row, session_id, inferred))
+
+
+def crash_fields(row: Mapping[str, Any], session_id: str | None, inferred: bool) -> dict[str, Any]:
+    """The list fields of a crash row (``crash_summary``'s, and the first ones of a ``Crash``)."""
     group = group_of(row)
     return {
         "crash_id": row["CrashId"],

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from tracebridge.collector.decoding import JSON, PROTOBUF, decode, gunzip_bounded, media_type
+from tracebridge.domain import Signal
 from tracebridge.ingest.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
-from tracebridge.store.wire import Signal
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ import pytest
 from tests.conftest import LiveServer, start_server
 from tests.dashboards.conftest import get
 from tests.dashboards.fleet import HOSTILE_NAME, HOSTILE_VALUE, Fleet
+from tracebridge.domain import MAX_SESSION_ID_LENGTH
 
 PAGES = (
     "/",
@@ -38,7 +39,8 @@ def locked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_need_the_read_token(locked: LiveServer, path: str) -> None:
-    assert httpx.get(locked.api + path).status_code == 401
+    anonymous = httpx.get(locked.api + path)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/signin?next=%2F")
     assert httpx.get(locked.api + path, headers={"Authorization": "Bearer wrong"}).status_code == 403
     answer = httpx.get(locked.api + path, headers={"Authorization": "Bearer page-token"})
     assert answer.status_code in (200, 404)
@@ -83,7 +85,7 @@ def test_malformed_ids_are_400_pages(loaded: LiveServer) -> None:
         "/traces/" + "0" * 32,
         "/traces/" + "a" * 33,
         "/sessions/a%01b",
-        "/sessions/" + "s" * 300,
+        "/sessions/" + "s" * (MAX_SESSION_ID_LENGTH + 1),
         "/search?q=",
     ):
         answer = get(loaded, path)

@@ -59,13 +59,14 @@ def test_prints_what_was_ingested_and_the_links(demo: DemoRun) -> None:
     assert summary, demo.output
     assert int(summary.group(1)) == SESSIONS
     assert int(summary.group(2)) > 0 and int(summary.group(3)) >= 1
-    for page in ("/dashboards/latency", "/dashboards/versions", "/dashboards/crashes"):
+    for page in ("/dashboards/latency", "/dashboards/versions", "/dashboards/crashes", "/dashboards/flags"):
         assert page in demo.output
     assert "warning" not in demo.output  # every span and the crash were visible before it printed
 
 
 def test_sessions_of_both_platforms_and_several_versions_are_the_planned_ones(demo: DemoRun) -> None:
-    listed = demo.get("/api/v1/sessions", limit=500)["sessions"]
+    everything = demo.get("/api/v1/sessions", limit=500)["sessions"]
+    listed = [s for s in everything if s["os_name"]]  # the web shop's browser sessions have no OS
     planned = {
         s.session_id
         for plan in plan_fleet(SESSIONS, SEED)
@@ -184,3 +185,28 @@ def test_every_fleet_tells_every_story(sessions: int, seed: int) -> None:
         assert not plan.launches[-1].can_crash  # a crash is always reported by a later launch
         ago = [launch.minutes_ago for launch in plan.launches]
         assert ago == sorted(ago, reverse=True) and all(0 <= a <= 180 for a in ago)
+
+
+def test_issue14_stories(demo: DemoRun) -> None:
+    """The summary's links show a request phase by phase, an edge-served request, queued work, and
+    the flags (a slower, crashier variant; a stale flag)."""
+    slow = demo.get(f"/api/v1/traces/{demo.link('slow request, phase by phase', 'traces')}")
+    assert any(g["phases"] and g["phases"]["wait_ns"] is not None for g in slow["gaps"])
+    served = demo.get(f"/api/v1/traces/{demo.link('product read served by the edge cache', 'traces')}")
+    assert any(g["edge"] and g["edge"]["served_at_edge"] for g in served["gaps"])
+    session = demo.get(f"/api/v1/sessions/{demo.link('session whose order went through', 'sessions')}")
+    assert session["queued"] and session["queued"][0]["producer_name"] == "send order-placed"
+    assert session["queued"][0]["consumer_span_id"] and session["queued"][0]["queue_wait_ns"] > 0
+    flags = demo.get("/api/v1/flags")
+    assert {s["key"] for s in flags["stale"]} == {"legacy_search_ui"}
+    variants = {r["variant"]: r for r in flags["flags"] if r["key"] == "new_checkout"}
+    assert set(variants) == {"v1", "v2"}
+    assert variants["v2"]["server_p99_ms"] > variants["v1"]["server_p99_ms"]  # the fraud check v2 adds
+    phases = demo.get("/api/v1/latency", group_by="route", phases="true")["rows"]
+    assert any(r["phases"]["dns"]["count"] for r in phases)
+    assert any(r["edge_served_share"] > 0 for r in phases)
+    web = [s for s in demo.get("/api/v1/sessions", limit=500)["sessions"] if not s["os_name"]]
+    assert web  # the browsers' sessions, with resource-timing phases
+    first = demo.get(f"/api/v1/sessions/{web[0]['session_id']}")["traces"][0]["trace_id"]
+    web_trace = demo.get(f"/api/v1/traces/{first}")
+    assert web_trace["gaps"][0]["phases"]["source"] == "resource_timing"

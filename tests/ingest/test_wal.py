@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tracebridge.domain import Signal
 from tracebridge.ingest.wal import WriteAheadLog
-from tracebridge.store.wire import Signal
 
 
 def test_replay_returns_records_after_checkpoint(tmp_path: Path) -> None:

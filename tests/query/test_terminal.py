@@ -17,6 +17,7 @@ from rich.console import Console
 from tests.conftest import LiveServer
 from tests.query.builders import MINUTE, Request, build, ingest, poll_json, unique
 from tests.telemetry import BASE_TIME, MS, SECOND, android_resource
+from tracebridge.query.models import Session
 from tracebridge.query.terminal import fmt_ns, print_session, print_trace, session_view
 
 
@@ -110,19 +111,40 @@ def test_session_view_shows_crashes() -> None:
         "os_name": "iOS",
         "os_version": "18",
         "device_model": "iPhone15,2",
+        "device_id": None,
+        "service_name": None,
+        "network_types": [],
+        "trace_count": 0,
+        "span_count": 0,
+        "has_error": False,
+        "crash_count": 1,
         "traces": [],
         "crashes": [
             {
                 "crash_id": "c1",
                 "time_unix_nano": BASE_TIME + 500 * MS,
+                "kind": "crash",
+                "fatal": True,
                 "exception_type": "SIGABRT",
                 "exception_message": "abort",
                 "group_id": "g",
+                "title": "SIGABRT",
+                "session_id": "s1",
+                "session_inferred": False,
+                "trace_id": None,
+                "span_id": None,
+                "event_name": None,
+                "source": "log",
+                "app_version": "1.0",
+                "os_name": "iOS",
+                "os_version": "18",
+                "device_model": "iPhone15,2",
+                "network_type": None,
             }
         ],
     }
     out = console()
-    out.print(session_view(document))
+    out.print(session_view(Session.model_validate(document)))
     text = "\n".join(lines_of(out))
     assert "crashes (1)" in text and "+500ms SIGABRT: abort" in text
 

@@ -152,15 +152,34 @@ def test_retries_under_one_client_span(server: LiveServer) -> None:
     session_id = unique("retries")
     document = ingest(server, build(android_resource(session_id=session_id), BASE_TIME, 3 * SECOND, [req]))
     assert_session_agrees(server, session_id, document)
-    entries = [g for g in document["gaps"] if g["client_span_id"] == req.client_id.hex()]
-    assert [g["server_span_id"] for g in entries] == [s.hex() for s in req.server_ids]
-    assert [g["server_duration_ns"] for g in entries] == [100 * MS, 120 * MS, 300 * MS]
-    assert [g["gap_ns"] for g in entries] == [1900 * MS, 1880 * MS, 1700 * MS]
-    assert [g["attempt"] for g in entries] == [1, 2, 3]
-    assert {g["retry_count"] for g in entries} == {2}
-    assert {g["server_count"] for g in entries} == {3}
-    assert len({g["clock_skew_ns"] for g in entries}) == 1  # one backend clock
+    (entry,) = [g for g in document["gaps"] if g["client_span_id"] == req.client_id.hex()]
+    # one gap per request, measured against the attempt that ended last; every attempt listed
+    assert entry["attempts"] == [s.hex() for s in req.server_ids]
+    assert entry["server_span_id"] == req.server_ids[-1].hex()
+    assert (entry["server_duration_ns"], entry["gap_ns"]) == (300 * MS, 1700 * MS)
+    assert (entry["attempt"], entry["retry_count"], entry["server_count"]) == (3, 2, 3)
+    assert entry["has_error"] is False  # the two 503s were retried; the answer was a 200
     assert_inside(document, req)
+
+
+def test_the_attempt_that_ended_last_answers(server: LiveServer) -> None:
+    # a slow first attempt (1.5 s) outlives a quick second one: the client got the first one's answer
+    req = Request(
+        BASE_TIME,
+        client_ns=2 * SECOND,
+        server_ns=1500 * MS,
+        server_offset=50 * MS,
+        extra_servers=[(600 * MS, 100 * MS)],
+        route="/v1/slow/{id}",
+    )
+    session_id = unique("last-ended")
+    document = ingest(server, build(android_resource(session_id=session_id), BASE_TIME, 3 * SECOND, [req]))
+    assert_session_agrees(server, session_id, document)
+    (entry,) = [g for g in document["gaps"] if g["client_span_id"] == req.client_id.hex()]
+    first, second = (s.hex() for s in req.server_ids)
+    assert entry["attempts"] == [second, first]
+    assert entry["server_span_id"] == first
+    assert (entry["server_duration_ns"], entry["gap_ns"]) == (1500 * MS, 500 * MS)
 
 
 def test_okhttp_attempt_spans(server: LiveServer) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, store_env
 from tests.telemetry import android_resource, new_span_id, new_trace_id, span, traces_request
 from tracebridge.store.migrator import RETENTION_TABLES
 
@@ -17,10 +18,11 @@ SHOW_TTLS = """
 import sys
 from pathlib import Path
 from tracebridge.settings import Settings
-from tracebridge.store.client import open_client
-client = open_client(Settings(data_dir=Path(sys.argv[1])))
+from tracebridge.store.client import open_client, store_layout
+settings = Settings(data_dir=Path(sys.argv[1]))
+client = open_client(settings)
 for table in sys.argv[2:]:
-    ddl = client.command("SHOW CREATE TABLE " + table)
+    ddl = client.command("SHOW CREATE TABLE " + store_layout(settings).local(table))
     print(table, "TTL toDateTime(IngestTime) + toIntervalDay(1)" in str(ddl))
 """
 
@@ -28,6 +30,7 @@ for table in sys.argv[2:]:
 def _ttls(data_dir: Path) -> dict[str, bool]:
     out = subprocess.run(
         [sys.executable, "-c", SHOW_TTLS, str(data_dir), *RETENTION_TABLES],
+        env={**os.environ, **store_env(data_dir)},
         capture_output=True,
         text=True,
         check=True,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import queue
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -13,6 +15,39 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
 from tracebridge.settings import Settings
+from tracebridge.store.layout import Layout
+
+# Session settings of every client in the cluster layout: an IN / JOIN subquery over a Distributed
+# table inside a query over a Distributed table runs once on the initiator and is shipped to every
+# shard (GLOBAL), so session-keyed reads see all shards; an insert into a Distributed table returns
+# only once every shard has it (what the write-ahead log acknowledges is really stored).
+CLUSTER_SETTINGS: dict[str, Any] = {"distributed_product_mode": "global", "insert_distributed_sync": 1}
+
+# A one-shard cluster for embedded chDB: its single replica is this process's own TCP port, so
+# the shard is local and Distributed tables run ClickHouse's distributed query code in-process.
+_CHDB_CLUSTER_CONFIG = """<clickhouse>
+    <tcp_port>{port}</tcp_port>
+    <listen_host>127.0.0.1</listen_host>
+    <remote_servers>
+        <{cluster}>
+            <shard><replica><host>127.0.0.1</host><port>{port}</port></replica></shard>
+        </{cluster}>
+    </remote_servers>
+</clickhouse>
+"""
+_chdb_configs: dict[Path, Path] = {}
+_chdb_configs_lock = threading.Lock()
+
+
+def store_layout(settings: Settings) -> Layout:
+    """The table layout the settings ask for. ON CLUSTER DDL only on a server: the embedded
+    one-shard cluster refuses distributed DDL, and has a single node to create tables on."""
+    return Layout(
+        database=settings.database,
+        cluster=settings.clickhouse_cluster,
+        replicated=settings.clickhouse_replicated,
+        on_cluster_ddl=bool(settings.clickhouse_url),
+    )
 
 # Server settings of the embedded engine, sized for a process that shares its machine (ClickHouse's
 # defaults are sized for a dedicated server: 5 GiB mark and primary-index caches). The caches fill
@@ -29,21 +64,45 @@ def open_client(settings: Settings) -> Client:
     """A client with the tracebridge database created and selected.
 
     chDB allows one data path per process; every client opened by this process on the
-    same path shares the engine (the first one starts it with ``EMBEDDED_ENGINE_OPTIONS``).
+    same path shares the engine (the first one starts it with ``EMBEDDED_ENGINE_OPTIONS`` and, in
+    the cluster layout, one cluster config file).
     """
+    client_settings = CLUSTER_SETTINGS if settings.clickhouse_cluster else {}
     if settings.clickhouse_url:
-        client = _server_client(settings.clickhouse_url)
+        client = _server_client(settings.clickhouse_url, client_settings)
     else:
         settings.chdb_dir.mkdir(parents=True, exist_ok=True)
+        options: dict[str, str | int] = dict(EMBEDDED_ENGINE_OPTIONS)
+        if settings.clickhouse_cluster:
+            options["config-file"] = str(chdb_cluster_config(settings.data_dir, settings.clickhouse_cluster))
         client = clickhouse_connect.get_client(
-            dsn=f"chdb://{settings.chdb_dir}", chdb_options=EMBEDDED_ENGINE_OPTIONS
+            dsn=f"chdb://{settings.chdb_dir}", chdb_options=options, settings=client_settings
         )
-    client.command(f"CREATE DATABASE IF NOT EXISTS `{settings.database}`")
+    on_cluster = store_layout(settings).on_cluster()
+    client.command(f"CREATE DATABASE IF NOT EXISTS `{settings.database}`{on_cluster}")
     client.database = settings.database
     return client
 
 
-def _server_client(url: str) -> Client:
+def chdb_cluster_config(data_dir: Path, cluster: str) -> Path:
+    """Write (once per process and data dir) the one-shard cluster config on a free TCP port."""
+    key = data_dir.resolve()
+    with _chdb_configs_lock:
+        if key not in _chdb_configs:
+            path = key / "chdb-cluster.xml"
+            path.write_text(_CHDB_CLUSTER_CONFIG.format(port=free_port(), cluster=cluster), encoding="utf-8")
+            _chdb_configs[key] = path
+        return _chdb_configs[key]
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _server_client(url: str, settings: dict[str, Any]) -> Client:
     parsed = urlparse(url)
     kwargs: dict[str, Any] = {
         "host": parsed.hostname or "localhost",
@@ -51,6 +110,7 @@ def _server_client(url: str) -> Client:
         "secure": parsed.scheme == "https",
         "username": parsed.username or "default",
         "password": parsed.password or "",
+        "settings": settings,
     }
     return clickhouse_connect.get_client(**kwargs)
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracebridge.domain import span_in_error
 from tracebridge.store.attributes import from_stored
 
 KIND_NAMES = {
@@ -71,23 +72,10 @@ class StoredSpan:
     def duration_ns(self) -> int:
         return self.end_time_unix_nano - self.start_time_unix_nano
 
-
-# Columns read for a StoredSpan, in from_span_row's terms. Times come out as integers so
-# that no nanosecond is lost through a datetime.
-SPAN_COLUMNS = """
-    TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName, Side, SessionId,
-    toUnixTimestamp64Nano(Timestamp) AS StartNs, Duration, StatusCode, StatusMessage,
-    mapKeys(SpanAttributes) AS SpanAttributeKeys, mapValues(SpanAttributes) AS SpanAttributeValues, SpanAttributeTypes,
-    mapKeys(ResourceAttributes) AS ResourceAttributeKeys, mapValues(ResourceAttributes) AS ResourceAttributeValues,
-    ResourceAttributeTypes, ScopeName, ScopeVersion,
-    arrayMap(t -> toUnixTimestamp64Nano(t), Events.Timestamp) AS EventTimes,
-    Events.Name AS EventNames, arrayMap(m -> mapKeys(m), Events.Attributes) AS EventAttributeKeys,
-    arrayMap(m -> mapValues(m), Events.Attributes) AS EventAttributeValues, Events.AttributeTypes AS EventAttributeTypes,
-    Links.TraceId AS LinkTraceIds, Links.SpanId AS LinkSpanIds, Links.TraceState AS LinkTraceStates,
-    arrayMap(m -> mapKeys(m), Links.Attributes) AS LinkAttributeKeys,
-    arrayMap(m -> mapValues(m), Links.Attributes) AS LinkAttributeValues, Links.AttributeTypes AS LinkAttributeTypes,
-    AppVersion, OsName, OsVersion, DeviceModel, DeviceId, NetworkType, HttpMethod, HttpRoute, HttpStatus
-"""
+    @property
+    def error(self) -> bool:
+        """The contract's "span in error" (``tracebridge.domain.span_in_error``)."""
+        return span_in_error(self.status_code, self.kind, self.http_status)
 
 
 def from_span_row(row: Mapping[str, Any]) -> StoredSpan:
@@ -149,3 +137,71 @@ def from_span_row(row: Mapping[str, Any]) -> StoredSpan:
         http_route=row["HttpRoute"],
         http_status=int(row["HttpStatus"]),
     )
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One session of a search, from the session summary; empty facts are None."""
+
+    session_id: str
+    start_ns: int
+    end_ns: int
+    app_version: str | None
+    os_name: str | None
+    os_version: str | None
+    device_model: str | None
+    device_id: str | None
+
+
+@dataclass(frozen=True)
+class SessionCounts:
+    """Traces and spans carrying the session id, and whether any span of its traces is in error."""
+
+    trace_count: int = 0
+    span_count: int = 0
+    has_error: bool = False
+
+
+@dataclass(frozen=True)
+class LatencyGroup:
+    """One group of the latency query: exact (p50, p95, p99) in ns of client, server and gap."""
+
+    dimension: str
+    key: str
+    bucket_ns: int
+    count: int
+    client_q: tuple[float, float, float]
+    server_q: tuple[float, float, float]
+    gap_q: tuple[float, float, float]
+    first_ns: int
+    last_ns: int
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A client span's ``screen.name`` and its extent (device clock)."""
+
+    start_ns: int
+    end_ns: int
+    screen: str
+
+
+@dataclass(frozen=True)
+class CrashTrendRow:
+    bucket_ns: int
+    app_version: str
+    crashes: int
+
+
+@dataclass(frozen=True)
+class AnsweredRequest:
+    """A client request that reached the backend, with the attempt that answered it (the request
+    pairs table; durations in ns)."""
+
+    trace_id: str
+    client_span_id: str
+    server_span_id: str
+    route: str
+    service_name: str
+    client_ns: int
+    server_ns: int

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-
-class Signal(enum.StrEnum):
-    TRACES = "traces"
-    LOGS = "logs"
-
+from tracebridge.domain import Signal as Signal  # re-exported for older imports
 
 INPUT_TABLE: dict[Signal, str] = {Signal.TRACES: "otlp_traces_in", Signal.LOGS: "otlp_logs_in"}
 WIRE_MESSAGE: dict[Signal, str] = {

@@ -12,8 +12,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from tracebridge.domain import Signal
 from tracebridge.store.client import LockedClient
-from tracebridge.store.wire import INPUT_TABLE, Signal, frame, protobuf_settings
+from tracebridge.store.wire import INPUT_TABLE, frame, protobuf_settings
 
 PURGE_ALLOCATOR = "SYSTEM JEMALLOC PURGE"
 

@@ -12,7 +12,7 @@
 -- kvlist=6, bytes=7. Attribute types are stored as one digit per attribute, in key order.
 
 -- JSON text of a double that stays a double when parsed back (2 -> 2.0).
-CREATE OR REPLACE FUNCTION tracebridge_double_json AS (dj_d) ->
+CREATE OR REPLACE FUNCTION tracebridge_double_json{{on_cluster}} AS (dj_d) ->
     if(isFinite(dj_d),
        if(match(toString(dj_d), '^-?[0-9]+$'), concat(toString(dj_d), '.0'), toString(dj_d)),
        toJSONString(toString(dj_d)));
@@ -20,7 +20,7 @@ CREATE OR REPLACE FUNCTION tracebridge_double_json AS (dj_d) ->
 -- Text of a value whose composites are raw OTLP protobuf bytes (span-side attributes, and
 -- composites nested two levels deep in log attributes): strings as they are, numbers and
 -- booleans printed, bytes / arrays / key-value lists base64 (the reader decodes them).
-CREATE OR REPLACE FUNCTION tracebridge_value_text AS (vt_v) ->
+CREATE OR REPLACE FUNCTION tracebridge_value_text{{on_cluster}} AS (vt_v) ->
     multiIf(tupleElement(vt_v, 'value') = 'string_value', tupleElement(vt_v, 'string_value'),
             tupleElement(vt_v, 'value') = 'int_value', toString(tupleElement(vt_v, 'int_value')),
             tupleElement(vt_v, 'value') = 'double_value', toString(tupleElement(vt_v, 'double_value')),
@@ -32,7 +32,7 @@ CREATE OR REPLACE FUNCTION tracebridge_value_text AS (vt_v) ->
 
 -- JSON text of a value inside a log array or key-value list; a composite nested one level
 -- deeper is kept as its raw OTLP protobuf under a marker key and decoded by the reader.
-CREATE OR REPLACE FUNCTION tracebridge_leaf_json AS (lj_v) ->
+CREATE OR REPLACE FUNCTION tracebridge_leaf_json{{on_cluster}} AS (lj_v) ->
     multiIf(tupleElement(lj_v, 'value') = 'string_value', toJSONString(tupleElement(lj_v, 'string_value')),
             tupleElement(lj_v, 'value') = 'bool_value', if(tupleElement(lj_v, 'bool_value'), 'true', 'false'),
             tupleElement(lj_v, 'value') = 'int_value', toString(tupleElement(lj_v, 'int_value')),
@@ -46,7 +46,7 @@ CREATE OR REPLACE FUNCTION tracebridge_leaf_json AS (lj_v) ->
 
 -- Text of a log body or log attribute value: as tracebridge_value_text, but arrays and
 -- key-value lists as JSON text (as the OpenTelemetry Collector's ClickHouse exporter stores them).
-CREATE OR REPLACE FUNCTION tracebridge_log_value_text AS (lv_v) ->
+CREATE OR REPLACE FUNCTION tracebridge_log_value_text{{on_cluster}} AS (lv_v) ->
     multiIf(tupleElement(lv_v, 'value') = 'array_value',
                 concat('[', arrayStringConcat(arrayMap(lv_x -> tracebridge_leaf_json(lv_x),
                                                        tupleElement(tupleElement(lv_v, 'array_value'), 'values')), ','), ']'),
@@ -62,24 +62,24 @@ CREATE OR REPLACE FUNCTION tracebridge_log_value_text AS (lv_v) ->
             '');
 
 -- The type digit of one value.
-CREATE OR REPLACE FUNCTION tracebridge_value_type AS (tv_v) -> toString(toUInt8(tupleElement(tv_v, 'value')));
+CREATE OR REPLACE FUNCTION tracebridge_value_type{{on_cluster}} AS (tv_v) -> toString(toUInt8(tupleElement(tv_v, 'value')));
 
-CREATE OR REPLACE FUNCTION tracebridge_attr_map AS (am_kvs) ->
+CREATE OR REPLACE FUNCTION tracebridge_attr_map{{on_cluster}} AS (am_kvs) ->
     mapFromArrays(arrayMap(am_k -> tupleElement(am_k, 'key'), am_kvs),
                   arrayMap(am_v -> tracebridge_value_text(tupleElement(am_v, 'value')), am_kvs));
 
-CREATE OR REPLACE FUNCTION tracebridge_log_attr_map AS (lm_kvs) ->
+CREATE OR REPLACE FUNCTION tracebridge_log_attr_map{{on_cluster}} AS (lm_kvs) ->
     mapFromArrays(arrayMap(lm_k -> tupleElement(lm_k, 'key'), lm_kvs),
                   arrayMap(lm_v -> tracebridge_log_value_text(tupleElement(lm_v, 'value')), lm_kvs));
 
-CREATE OR REPLACE FUNCTION tracebridge_attr_types AS (ty_kvs) ->
+CREATE OR REPLACE FUNCTION tracebridge_attr_types{{on_cluster}} AS (ty_kvs) ->
     arrayStringConcat(arrayMap(ty_v -> tracebridge_value_type(tupleElement(ty_v, 'value')), ty_kvs));
 
 -- First non-empty string of an array.
-CREATE OR REPLACE FUNCTION tracebridge_first AS (fs_xs) -> arrayFirst(fs_x -> fs_x != '', arrayConcat(fs_xs, ['']));
+CREATE OR REPLACE FUNCTION tracebridge_first{{on_cluster}} AS (fs_xs) -> arrayFirst(fs_x -> fs_x != '', arrayConcat(fs_xs, ['']));
 
 -- The contract's joining rule for the side of a resource.
-CREATE OR REPLACE FUNCTION tracebridge_side AS (sd_ra) ->
+CREATE OR REPLACE FUNCTION tracebridge_side{{on_cluster}} AS (sd_ra) ->
     multiIf(lower(sd_ra['tracebridge.side']) IN ('client', 'backend'), lower(sd_ra['tracebridge.side']),
             arrayExists(sd_k -> startsWith(sd_k, 'device.') OR startsWith(sd_k, 'browser.'), mapKeys(sd_ra))
               OR lower(sd_ra['os.name']) IN ('android', 'ios', 'ipados', 'watchos', 'tvos', 'visionos')
@@ -87,7 +87,7 @@ CREATE OR REPLACE FUNCTION tracebridge_side AS (sd_ra) ->
             'client', 'backend');
 
 -- Mobile SDKs spell OS names differently (Embrace sends "android"); keep one spelling.
-CREATE OR REPLACE FUNCTION tracebridge_os_name AS (os_ra) ->
+CREATE OR REPLACE FUNCTION tracebridge_os_name{{on_cluster}} AS (os_ra) ->
     multiIf(lower(os_ra['os.name']) = 'android', 'Android',
             lower(os_ra['os.name']) = 'ios', 'iOS',
             lower(os_ra['os.name']) = 'ipados', 'iPadOS',
@@ -98,7 +98,7 @@ CREATE OR REPLACE FUNCTION tracebridge_os_name AS (os_ra) ->
             os_ra['os.type']);
 
 -- wifi / cell / unavailable; a cellular link is named by its subtype (lte, nr, umts, ...) when known.
-CREATE OR REPLACE FUNCTION tracebridge_network_type AS (nt_a, nt_ra) ->
+CREATE OR REPLACE FUNCTION tracebridge_network_type{{on_cluster}} AS (nt_a, nt_ra) ->
     if(lower(tracebridge_first([nt_a['network.connection.type'], nt_a['net.host.connection.type'],
                                 nt_ra['network.connection.type'], nt_ra['net.host.connection.type']])) = 'cell'
          AND tracebridge_first([nt_a['network.connection.subtype'], nt_a['net.host.connection.subtype'],
@@ -110,32 +110,32 @@ CREATE OR REPLACE FUNCTION tracebridge_network_type AS (nt_a, nt_ra) ->
 
 -- The session of a span or log record: its own attributes first, then its resource's
 -- (Embrace names it emb.session_id / emb.user_session_id).
-CREATE OR REPLACE FUNCTION tracebridge_session_id AS (si_a, si_ra) ->
+CREATE OR REPLACE FUNCTION tracebridge_session_id{{on_cluster}} AS (si_a, si_ra) ->
     tracebridge_first([si_a['session.id'], si_ra['session.id'], si_a['emb.session_id'], si_ra['emb.session_id'],
                        si_a['emb.user_session_id'], si_ra['emb.user_session_id']]);
 
 -- A URL path with ids replaced by {id}, so that /orders/123 and /orders/456 are one route.
-CREATE OR REPLACE FUNCTION tracebridge_template_path AS (tp_p) ->
+CREATE OR REPLACE FUNCTION tracebridge_template_path{{on_cluster}} AS (tp_p) ->
     replaceRegexpAll(replaceRegexpAll(
         splitByChar('?', tp_p)[1],
         '/([0-9]+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{16,})(/|$)', '/{id}\\2'),
         '/([0-9]+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{16,})(/|$)', '/{id}\\2');
 
 -- The path of a request from whichever HTTP semantic-convention generation the SDK speaks.
-CREATE OR REPLACE FUNCTION tracebridge_url_path AS (up_a) ->
+CREATE OR REPLACE FUNCTION tracebridge_url_path{{on_cluster}} AS (up_a) ->
     tracebridge_first([up_a['url.path'], up_a['http.target'],
                        path(tracebridge_first([up_a['url.full'], up_a['http.url']]))]);
 
-CREATE OR REPLACE FUNCTION tracebridge_http_route AS (hr_a) ->
+CREATE OR REPLACE FUNCTION tracebridge_http_route{{on_cluster}} AS (hr_a) ->
     if(hr_a['http.route'] != '', hr_a['http.route'],
        if(tracebridge_url_path(hr_a) != '', tracebridge_template_path(tracebridge_url_path(hr_a)), ''));
 
-CREATE OR REPLACE FUNCTION tracebridge_kind AS (kd_k) ->
+CREATE OR REPLACE FUNCTION tracebridge_kind{{on_cluster}} AS (kd_k) ->
     multiIf(kd_k = 1, 'Internal', kd_k = 2, 'Server', kd_k = 3, 'Client', kd_k = 4, 'Producer', kd_k = 5, 'Consumer', 'Unspecified');
 
-CREATE OR REPLACE FUNCTION tracebridge_status AS (st_c) -> multiIf(st_c = 1, 'Ok', st_c = 2, 'Error', 'Unset');
+CREATE OR REPLACE FUNCTION tracebridge_status{{on_cluster}} AS (st_c) -> multiIf(st_c = 1, 'Ok', st_c = 2, 'Error', 'Unset');
 
-CREATE OR REPLACE FUNCTION tracebridge_nanos AS (ns_n) -> fromUnixTimestamp64Nano(toInt64(least(ns_n, 9223372036854775807)));
+CREATE OR REPLACE FUNCTION tracebridge_nanos{{on_cluster}} AS (ns_n) -> fromUnixTimestamp64Nano(toInt64(least(ns_n, 9223372036854775807)));
 
 -- A trace or span id as lowercase hex; an all-zero id (no trace) is empty.
-CREATE OR REPLACE FUNCTION tracebridge_hex_id AS (hx_b) -> if(replaceAll(hx_b, '\0', '') = '', '', lower(hex(hx_b)));
+CREATE OR REPLACE FUNCTION tracebridge_hex_id{{on_cluster}} AS (hx_b) -> if(replaceAll(hx_b, '\0', '') = '', '', lower(hex(hx_b)));

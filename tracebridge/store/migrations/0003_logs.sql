@@ -2,7 +2,7 @@
 -- names plus tracebridge's correlation and crash columns. Log bodies and attributes keep arrays
 -- and key-value lists as JSON text. LogId is a hash of the whole record: the same record sent
 -- twice has the same LogId and collapses like a span; readers de-duplicate by LogId.
-CREATE TABLE IF NOT EXISTS otel_logs
+CREATE TABLE IF NOT EXISTS {{local otel_logs}}{{on_cluster}}
 (
     Timestamp DateTime64(9),
     ObservedTimestamp DateTime64(9),
@@ -38,10 +38,12 @@ CREATE TABLE IF NOT EXISTS otel_logs
     IngestTime DateTime64(3) DEFAULT now64(3),
     INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1
 )
-ENGINE = ReplacingMergeTree(IngestTime)
+ENGINE = {{engine ReplacingMergeTree(IngestTime)}}
 ORDER BY (SessionId, LogId);
 
-CREATE TABLE IF NOT EXISTS otlp_logs_in
+{{distributed otel_logs cityHash64(if(TraceId != '', TraceId, LogId))}};
+
+CREATE TABLE IF NOT EXISTS otlp_logs_in{{on_cluster}}
 (
     resource_logs Array(Tuple(
         resource Tuple(attributes Array(Tuple(key String, value Tuple(value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, 'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7), string_value String, bool_value Bool, int_value Int64, double_value Float64, array_value String, kvlist_value String, bytes_value String)))),
@@ -56,7 +58,7 @@ CREATE TABLE IF NOT EXISTS otlp_logs_in
 )
 ENGINE = Null;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS otlp_logs_in_mv TO otel_logs AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS otlp_logs_in_mv{{on_cluster}} TO otel_logs AS
 SELECT
     tracebridge_nanos(if(r.time_unix_nano != 0, r.time_unix_nano, r.observed_time_unix_nano)) AS Timestamp,
     tracebridge_nanos(r.observed_time_unix_nano) AS ObservedTimestamp,

@@ -7,7 +7,7 @@
 -- client span) keeps the longest server attempt and counts server rows.
 -- Limits: only the direct parent link is paired here (the per-trace API also crosses one proxy
 -- span); a server span below a proxy shows in the trace API but not in these aggregates.
-CREATE TABLE IF NOT EXISTS tracebridge_request_pairs
+CREATE TABLE IF NOT EXISTS {{local tracebridge_request_pairs}}{{on_cluster}}
 (
     TraceId String,
     ClientSpanId String,
@@ -33,10 +33,12 @@ CREATE TABLE IF NOT EXISTS tracebridge_request_pairs
     ServerHttpStatus SimpleAggregateFunction(max, UInt16),
     ServerError SimpleAggregateFunction(max, UInt8)
 )
-ENGINE = AggregatingMergeTree
+ENGINE = {{engine AggregatingMergeTree}}
 ORDER BY (TraceId, ClientSpanId);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_request_pairs_client_mv TO tracebridge_request_pairs AS
+{{distributed tracebridge_request_pairs cityHash64(TraceId)}};
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_request_pairs_client_mv{{on_cluster}} TO {{local tracebridge_request_pairs}} AS
 SELECT TraceId, SpanId AS ClientSpanId, toUInt8(1) AS HasClient, toUInt8(0) AS HasServer,
        Timestamp AS ClientStart, Duration AS ClientDuration, HttpRoute AS ClientRoute, SpanName AS ClientName,
        HttpStatus AS ClientHttpStatus, toUInt8(StatusCode = 'Error' OR HttpStatus >= 500) AS ClientError,
@@ -44,10 +46,10 @@ SELECT TraceId, SpanId AS ClientSpanId, toUInt8(1) AS HasClient, toUInt8(0) AS H
        toString(DeviceModel) AS DeviceModel, toString(NetworkType) AS NetworkType,
        '' AS ServerSpanId, toDateTime64(0, 9) AS ServerStart, toUInt64(0) AS ServerDuration, '' AS ServerRoute,
        '' AS ServiceName, toUInt16(0) AS ServerHttpStatus, toUInt8(0) AS ServerError
-FROM otel_traces
+FROM {{local otel_traces}}
 WHERE Side = 'client' AND SpanKind = 'Client';
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_request_pairs_server_mv TO tracebridge_request_pairs AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_request_pairs_server_mv{{on_cluster}} TO {{local tracebridge_request_pairs}} AS
 SELECT TraceId, ParentSpanId AS ClientSpanId, toUInt8(0) AS HasClient, toUInt8(1) AS HasServer,
        toDateTime64(0, 9) AS ClientStart, toUInt64(0) AS ClientDuration, '' AS ClientRoute, '' AS ClientName,
        toUInt16(0) AS ClientHttpStatus, toUInt8(0) AS ClientError,
@@ -55,5 +57,5 @@ SELECT TraceId, ParentSpanId AS ClientSpanId, toUInt8(0) AS HasClient, toUInt8(1
        SpanId AS ServerSpanId, Timestamp AS ServerStart, Duration AS ServerDuration, HttpRoute AS ServerRoute,
        toString(ServiceName) AS ServiceName, HttpStatus AS ServerHttpStatus,
        toUInt8(StatusCode = 'Error' OR HttpStatus >= 500) AS ServerError
-FROM otel_traces
+FROM {{local otel_traces}}
 WHERE Side = 'backend' AND SpanKind = 'Server' AND ParentSpanId != '';

@@ -7,7 +7,7 @@
 -- no attribute maps, only the declared http.route, the OkHttp resend count, and the event
 -- names/times of client request spans (for the timing breakdown).
 -- ReplacingMergeTree like otel_traces: readers de-duplicate with LIMIT 1 BY until merges.
-CREATE TABLE IF NOT EXISTS tracebridge_trace_index
+CREATE TABLE IF NOT EXISTS {{local tracebridge_trace_index}}{{on_cluster}}
 (
     TraceId String,
     SpanId String,
@@ -15,11 +15,13 @@ CREATE TABLE IF NOT EXISTS tracebridge_trace_index
     Doc String,
     IngestTime DateTime64(3)
 )
-ENGINE = ReplacingMergeTree(IngestTime)
+ENGINE = {{engine ReplacingMergeTree(IngestTime)}}
 ORDER BY (TraceId, SpanId)
 SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_block_size = 16384;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_trace_index_mv TO tracebridge_trace_index AS
+{{distributed tracebridge_trace_index cityHash64(TraceId)}};
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_trace_index_mv{{on_cluster}} TO {{local tracebridge_trace_index}} AS
 SELECT TraceId, SpanId, toUInt8(StatusCode = 'Error' OR HttpStatus >= 500) AS IsError,
        formatRow('JSONCompactEachRow',
            ParentSpanId, toUnixTimestamp64Nano(Timestamp), Duration, SpanName, SpanKind, Side, ServiceName,
@@ -30,7 +32,7 @@ SELECT TraceId, SpanId, toUInt8(StatusCode = 'Error' OR HttpStatus >= 500) AS Is
            if(Side = 'client' AND SpanKind = 'Client', arrayMap(t -> toUnixTimestamp64Nano(t), Events.Timestamp), []))
            AS Doc,
        IngestTime
-FROM otel_traces;
+FROM {{local otel_traces}};
 
 -- Stores created before this migration: index what is already there (once).
 INSERT INTO tracebridge_trace_index
@@ -51,7 +53,7 @@ FROM otel_traces;
 -- span of the session index. Start/end come from client spans (device clock) when the session has
 -- any, else from all its spans; device and app facts are those of its earliest client span that has
 -- them (a non-client or empty value sorts last, so it is only taken when there is nothing else).
-CREATE TABLE IF NOT EXISTS tracebridge_session_summary
+CREATE TABLE IF NOT EXISTS {{local tracebridge_session_summary}}{{on_cluster}}
 (
     SessionId String,
     ClientStart SimpleAggregateFunction(min, Int64),
@@ -64,10 +66,12 @@ CREATE TABLE IF NOT EXISTS tracebridge_session_summary
     DeviceModel AggregateFunction(argMin, String, Int64),
     DeviceId AggregateFunction(argMin, String, Int64)
 )
-ENGINE = AggregatingMergeTree
+ENGINE = {{engine AggregatingMergeTree}}
 ORDER BY SessionId;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_session_summary_mv TO tracebridge_session_summary AS
+{{distributed tracebridge_session_summary cityHash64(SessionId)}};
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_session_summary_mv{{on_cluster}} TO {{local tracebridge_session_summary}} AS
 SELECT SessionId,
        min(if(Side = 'client', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS ClientStart,
        max(if(Side = 'client', toUnixTimestamp64Nano(Timestamp) + toInt64(Duration), 0)) AS ClientEnd,
@@ -83,7 +87,7 @@ SELECT SessionId,
                    if(Side = 'client' AND DeviceModel != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceModel,
        argMinState(if(Side = 'client' AND DeviceId != '', DeviceId, ''),
                    if(Side = 'client' AND DeviceId != '', toUnixTimestamp64Nano(Timestamp), 9223372036854775807)) AS DeviceId
-FROM otel_traces
+FROM {{local otel_traces}}
 WHERE SessionId != ''
 GROUP BY SessionId;
 

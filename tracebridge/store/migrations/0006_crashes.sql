@@ -5,7 +5,7 @@
 -- CrashId is the log record's LogId (a hash of the whole record) or a hash of (trace, span, event
 -- time, event index) for span events, so a re-sent record keeps its id: ReplacingMergeTree
 -- collapses it on merge and readers de-duplicate before merges with LIMIT 1 BY CrashId.
-CREATE TABLE IF NOT EXISTS tracebridge_crashes
+CREATE TABLE IF NOT EXISTS {{local tracebridge_crashes}}{{on_cluster}}
 (
     CrashId String,
     Timestamp DateTime64(9),
@@ -33,12 +33,14 @@ CREATE TABLE IF NOT EXISTS tracebridge_crashes
     IngestTime DateTime64(3),
     INDEX idx_crash_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1
 )
-ENGINE = ReplacingMergeTree(IngestTime)
+ENGINE = {{engine ReplacingMergeTree(IngestTime)}}
 ORDER BY CrashId;
+
+{{distributed tracebridge_crashes cityHash64(if(TraceId != '', TraceId, CrashId))}};
 
 -- Session index of crashes: a narrow row per crash ordered by session, so a session's crashes
 -- (and, under SessionId '', a device's crashes that carry no session id) are found by prefix.
-CREATE TABLE IF NOT EXISTS tracebridge_session_crashes
+CREATE TABLE IF NOT EXISTS {{local tracebridge_session_crashes}}{{on_cluster}}
 (
     SessionId String,
     DeviceId String,
@@ -49,10 +51,12 @@ CREATE TABLE IF NOT EXISTS tracebridge_session_crashes
     OsName LowCardinality(String),
     IngestTime DateTime64(3)
 )
-ENGINE = ReplacingMergeTree(IngestTime)
+ENGINE = {{engine ReplacingMergeTree(IngestTime)}}
 ORDER BY (SessionId, DeviceId, CrashId);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_crashes_from_logs_mv TO tracebridge_crashes AS
+{{distributed tracebridge_session_crashes cityHash64(SessionId)}};
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_crashes_from_logs_mv{{on_cluster}} TO {{local tracebridge_crashes}} AS
 SELECT
     LogId AS CrashId,
     Timestamp,
@@ -116,14 +120,14 @@ FROM
                      AND (SeverityNumber >= 21 OR lower(LogAttributes['exception.escaped']) = 'true'),
                    'exception',
                    '') AS kind
-    FROM otel_logs
+    FROM {{local otel_logs}}
 )
 WHERE kind != '';
 
 -- An `exception` span event on a client-side span is a crash when it says the exception escaped
 -- (exception.escaped = true) or was fatal (exception.fatal / crash.fatal = true); other exception
 -- events are handled errors and stay on their span only.
-CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_crashes_from_spans_mv TO tracebridge_crashes AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_crashes_from_spans_mv{{on_cluster}} TO {{local tracebridge_crashes}} AS
 SELECT
     lower(hex(sipHash128('span_event', TraceId, SpanId, event_time, event_index))) AS CrashId,
     event_time AS Timestamp,
@@ -154,7 +158,7 @@ FROM
     -- Only client spans that have an exception event reach the ARRAY JOIN (which copies every
     -- column per event): this view then costs next to nothing for ordinary spans.
     SELECT *
-    FROM otel_traces
+    FROM {{local otel_traces}}
     WHERE Side = 'client' AND has(`Events.Name`, 'exception')
 )
 ARRAY JOIN
@@ -168,6 +172,6 @@ WHERE Side = 'client'
   AND (lower(event_attributes['exception.escaped']) = 'true' OR lower(event_attributes['exception.fatal']) = 'true'
        OR lower(event_attributes['crash.fatal']) = 'true');
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_session_crashes_mv TO tracebridge_session_crashes AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS tracebridge_session_crashes_mv{{on_cluster}} TO {{local tracebridge_session_crashes}} AS
 SELECT SessionId, DeviceId, CrashId, Timestamp, Kind, AppVersion, OsName, IngestTime
-FROM tracebridge_crashes;
+FROM {{local tracebridge_crashes}};

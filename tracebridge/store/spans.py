@@ -1,4 +1,5 @@
-"""Span reads for the query service, shaped for speed (every query parameterized).
+"""Span reads behind ``StoreReader.trace_spans`` / ``indexed_spans``, shaped for speed (every
+query parameterized).
 
 - ``full_trace_spans``: every span of one trace with all the fields of a trace document, from
   ``otel_traces`` (ordered by TraceId; the device-fact columns, which a trace document does not
@@ -17,41 +18,51 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from tracebridge.store.reader import StoreReader
-from tracebridge.store.rows import (
-    KIND_NAMES,
-    SPAN_COLUMNS,
-    STATUS_NAMES,
-    SpanEvent,
-    StoredSpan,
-    from_span_row,
+from tracebridge.store.client import LockedClient
+from tracebridge.store.rows import KIND_NAMES, STATUS_NAMES, SpanEvent, StoredSpan, from_span_row
+
+# Column expressions read for a StoredSpan (from_span_row's names), as lists: the flat ones every
+# trace read needs, and the wide nested Events/Links ones read only for spans that have some.
+# Times come out as integers so that no nanosecond is lost through a datetime.
+FLAT_COLUMNS = (
+    "TraceId",
+    "SpanId",
+    "ParentSpanId",
+    "TraceState",
+    "SpanName",
+    "SpanKind",
+    "ServiceName",
+    "Side",
+    "SessionId",
+    "toUnixTimestamp64Nano(Timestamp) AS StartNs",
+    "Duration",
+    "StatusCode",
+    "StatusMessage",
+    "mapKeys(SpanAttributes) AS SpanAttributeKeys",
+    "mapValues(SpanAttributes) AS SpanAttributeValues",
+    "SpanAttributeTypes",
+    "mapKeys(ResourceAttributes) AS ResourceAttributeKeys",
+    "mapValues(ResourceAttributes) AS ResourceAttributeValues",
+    "ResourceAttributeTypes",
+    "ScopeName",
+    "ScopeVersion",
+    "HttpMethod",
+    "HttpRoute",
+    "HttpStatus",
 )
-
-_NESTED_PREFIXES = (
-    "arrayMap(t -> toUnixTimestamp64Nano(t), Events",
-    "Events.",
-    "arrayMap(m -> mapKeys(m), Events",
-    "arrayMap(m -> mapValues(m), Events",
-    "Links.",
-    "arrayMap(m -> mapKeys(m), Links",
-    "arrayMap(m -> mapValues(m), Links",
+NESTED_COLUMNS = (
+    "arrayMap(t -> toUnixTimestamp64Nano(t), Events.Timestamp) AS EventTimes",
+    "Events.Name AS EventNames",
+    "arrayMap(m -> mapKeys(m), Events.Attributes) AS EventAttributeKeys",
+    "arrayMap(m -> mapValues(m), Events.Attributes) AS EventAttributeValues",
+    "Events.AttributeTypes AS EventAttributeTypes",
+    "Links.TraceId AS LinkTraceIds",
+    "Links.SpanId AS LinkSpanIds",
+    "Links.TraceState AS LinkTraceStates",
+    "arrayMap(m -> mapKeys(m), Links.Attributes) AS LinkAttributeKeys",
+    "arrayMap(m -> mapValues(m), Links.Attributes) AS LinkAttributeValues",
+    "Links.AttributeTypes AS LinkAttributeTypes",
 )
-
-
-def _split_columns(columns: str) -> list[str]:
-    """The comma-separated column expressions of SPAN_COLUMNS (commas inside parentheses kept)."""
-    out: list[str] = []
-    buffer = ""
-    for piece in columns.replace("\n", " ").split(","):
-        buffer = f"{buffer},{piece}" if buffer else piece
-        if buffer.count("(") == buffer.count(")"):
-            out.append(buffer.strip())
-            buffer = ""
-    return out
-
-
-_ALL = _split_columns(SPAN_COLUMNS)
-NESTED_COLUMNS = [c for c in _ALL if c.startswith(_NESTED_PREFIXES)]
 # Device facts are not part of a trace document (they belong to the session): not read here.
 _UNREAD = {
     "AppVersion": "",
@@ -61,7 +72,6 @@ _UNREAD = {
     "DeviceId": "",
     "NetworkType": "",
 }
-FLAT_COLUMNS = [c for c in _ALL if c not in NESTED_COLUMNS and c not in _UNREAD]
 _EMPTY_NESTED: dict[str, list[Any]] = {
     "EventTimes": [],
     "EventNames": [],
@@ -75,7 +85,6 @@ _EMPTY_NESTED: dict[str, list[Any]] = {
     "LinkAttributeValues": [],
     "LinkAttributeTypes": [],
 }
-assert len(NESTED_COLUMNS) == len(_EMPTY_NESTED)
 
 SELECT_TRACE_FLAT = f"""
 SELECT {", ".join(FLAT_COLUMNS)},
@@ -94,7 +103,8 @@ ORDER BY IngestTime DESC
 LIMIT 1 BY SpanId
 """
 
-# Fields of tracebridge_trace_index.Doc, in order (see migration 0005_query.sql).
+# Fields of tracebridge_trace_index.Doc, in order (see migration 0005_query.sql); _lean_span
+# unpacks them in this order.
 INDEX_FIELDS = (
     "ParentSpanId",
     "StartNs",
@@ -130,14 +140,18 @@ WHERE TraceId IN {trace_ids:Array(String)}
 """
 
 
-def full_trace_spans(reader: StoreReader, trace_id: str) -> list[StoredSpan]:
+def _rows(client: LockedClient, sql: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(client.query(sql, parameters=parameters).named_results())
+
+
+def full_trace_spans(client: LockedClient, trace_id: str) -> list[StoredSpan]:
     """Every span of a trace with all fields, one per span id, ordered by (raw) start."""
-    rows = reader.rows(SELECT_TRACE_FLAT, {"trace_id": trace_id})
+    rows = _rows(client, SELECT_TRACE_FLAT, {"trace_id": trace_id})
     nested_ids = [r["SpanId"] for r in rows if int(r["NestedCount"])]
     nested = (
         {
             r["SpanId"]: r
-            for r in reader.rows(SELECT_TRACE_NESTED, {"trace_id": trace_id, "span_ids": nested_ids})
+            for r in _rows(client, SELECT_TRACE_NESTED, {"trace_id": trace_id, "span_ids": nested_ids})
         }
         if nested_ids
         else {}
@@ -149,13 +163,13 @@ def full_trace_spans(reader: StoreReader, trace_id: str) -> list[StoredSpan]:
     return spans
 
 
-def lean_spans_of_traces(reader: StoreReader, trace_ids: Sequence[str]) -> list[StoredSpan]:
+def lean_spans_of_traces(client: LockedClient, trace_ids: Sequence[str]) -> list[StoredSpan]:
     """The spans of these traces from the narrow index (see module docstring), ordered by trace
     then start."""
     if not trace_ids:
         return []
     newest: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in reader.rows(SELECT_INDEXED_SPANS, {"trace_ids": list(trace_ids)}):
+    for row in _rows(client, SELECT_INDEXED_SPANS, {"trace_ids": list(trace_ids)}):
         key = (row["TraceId"], row["SpanId"])
         kept = newest.get(key)
         if kept is None or row["IngestMs"] > kept["IngestMs"]:

@@ -1,0 +1,33 @@
+"""Data for issue 14's page parts: the flags dashboard and the latency dashboard's phase section.
+
+Both read through the query API's own functions (the same numbers as ``/api/v1/flags``,
+``/api/v1/latency?phases=true`` and ``/api/v1/screens``), with the page's validated filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tracebridge.dashboards.html import Markup
+from tracebridge.dashboards.render_explain import flags_page, latency_phase_section
+from tracebridge.query.flags import flags_document
+from tracebridge.query.phase_latency import add_phase_percentiles
+from tracebridge.query.screens import SCREEN_PARAM_NAMES, screens_document
+from tracebridge.query.service import latency_rows
+from tracebridge.store.reader import StoreReader
+
+
+def build_flags(reader: StoreReader, raw: Mapping[str, str]) -> str:
+    """/dashboards/flags (400 for unknown parameters, as the API)."""
+    return flags_page(flags_document(reader, raw), raw)
+
+
+def latency_extra(reader: StoreReader, raw: Mapping[str, str]) -> Markup:
+    """Phase p99s per route and network type, edge-served share, and screens, for the latency page."""
+    rows = {}
+    for group_by in ("route", "network_type"):
+        document = add_phase_percentiles(reader, latency_rows(reader, group_by, raw), raw)
+        rows[group_by] = [row.model_dump() for row in document.rows]
+    screen_params = {k: v for k, v in raw.items() if k in SCREEN_PARAM_NAMES}
+    screens = screens_document(reader, screen_params)["screens"]
+    return latency_phase_section(rows["route"], rows["network_type"], screens)

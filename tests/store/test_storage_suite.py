@@ -1,0 +1,124 @@
+"""The storage suite: the same questions asked of every store mode (``tests/store/conftest.py``),
+over the shared dataset (``tests/store/dataset.py``).
+
+Where the store computes a derived fact in SQL (materialized views, aggregates), the SQL answer
+is checked against the Python definition (``tracebridge.domain`` and ``tracebridge.query``) on the
+same stored rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from tests.store.conftest import Store
+from tests.store.dataset import BULK_REQUESTS, BULK_ROUTE
+from tracebridge.domain import exact_percentile, span_in_error
+from tracebridge.query.filters import LatencyFilters
+from tracebridge.query.gaps import route_of
+from tracebridge.query.pairing import pair_requests
+from tracebridge.query.service import build_session, build_trace, latency_groups
+
+# Every stored span with the SQL rule's verdict, next to the columns the Python rule reads.
+SQL_ERRORS = """
+SELECT TraceId, SpanId, StatusCode, SpanKind, HttpStatus,
+       tracebridge_span_in_error(StatusCode, SpanKind, HttpStatus) AS SqlError
+FROM otel_traces
+WHERE TraceId IN {trace_ids:Array(String)}
+LIMIT 1 BY TraceId, SpanId
+"""
+STATUS = {"Unset": "unset", "Ok": "ok", "Error": "error"}
+
+
+def test_span_in_error_sql_equals_python(store: Store) -> None:
+    rows = store.reader.rows(SQL_ERRORS, {"trace_ids": list(store.data.traces.values())})
+    assert len(rows) == 17  # 8 client spans, 9 backend spans
+    for row in rows:
+        python = span_in_error(STATUS[row["StatusCode"]], row["SpanKind"].lower(), int(row["HttpStatus"]))
+        assert bool(row["SqlError"]) == python, row
+    # and over the whole matrix of inputs, not only the stored ones
+    for status, kind, http in itertools.product(
+        ("Unset", "Ok", "Error"), ("Client", "Server", "Internal"), (0, 200, 399, 400, 404, 499, 500, 503)
+    ):
+        sql = store.reader.rows(
+            "SELECT tracebridge_span_in_error({s:String}, {k:String}, {h:UInt16}) AS E",
+            {"s": status, "k": kind, "h": http},
+        )[0]["E"]
+        assert bool(sql) == span_in_error(STATUS[status], kind.lower(), http), (status, kind, http)
+
+
+def test_span_errors_in_documents(store: Store) -> None:
+    data = store.data
+    client_4xx = build_trace(data.traces["client_4xx"], store.reader.trace_spans(data.traces["client_4xx"]))
+    errors = {s.span_id: s.error for s in client_4xx.spans}
+    assert errors[data.clients["client_4xx"]] is True  # a client treats 404 as a failure
+    assert errors[data.answers["client_4xx"]] is False  # the server does not
+    assert client_4xx.has_error and client_4xx.gaps[0].has_error
+    failed = build_trace(data.traces["backend_5xx"], store.reader.trace_spans(data.traces["backend_5xx"]))
+    assert {s.span_id: s.error for s in failed.spans} == {
+        data.clients["backend_5xx"]: False,
+        data.answers["backend_5xx"]: True,  # 500 with status unset
+    }
+    plain = build_trace(data.traces["plain"], store.reader.trace_spans(data.traces["plain"]))
+    assert not plain.has_error
+
+
+def test_answering_attempt_sql_equals_python(store: Store) -> None:
+    data = store.data
+    trace_ids = [
+        data.traces[c] for c in ("plain", "client_4xx", "retried", "proxied", "proxied_retry", "backend_5xx")
+    ]
+    spans = store.reader.indexed_spans(trace_ids)
+    python = {(p.client.trace_id, p.client.span_id): p for p in pair_requests(spans) if p.server is not None}
+    sql = {(r.trace_id, r.client_span_id): r for r in store.reader.answered_requests(trace_ids)}
+    assert set(sql) == set(python)
+    for key, pair in python.items():
+        row = sql[key]
+        assert pair.server is not None
+        assert row.server_span_id == pair.server.span_id
+        assert row.server_ns == pair.server.duration_ns
+        assert row.client_ns == pair.client.duration_ns
+        assert row.service_name == pair.server.service_name
+        assert row.route == route_of(pair.client, pair.server)
+    # the expected attempts, named by the dataset
+    for case in ("plain", "client_4xx", "retried", "proxied", "proxied_retry", "backend_5xx"):
+        assert sql[(data.traces[case], data.clients[case])].server_span_id == data.answers[case], case
+    retried = sql[(data.traces["retried"], data.clients["retried"])]
+    assert (retried.route, retried.service_name, retried.server_ns) == ("/v1/pay", "payments-a", 300_000_000)
+
+
+def test_full_and_indexed_reads_give_the_same_gaps(store: Store) -> None:
+    for trace_id in store.data.traces.values():
+        full = build_trace(trace_id, store.reader.trace_spans(trace_id))
+        lean = build_trace(trace_id, store.reader.indexed_spans([trace_id]))
+        assert full.gaps == lean.gaps, trace_id
+        assert full.has_error == lean.has_error
+
+
+def test_session_search_has_error_covers_backend_spans(store: Store) -> None:
+    data = store.data
+    counts = store.reader.session_counts([data.session, data.quiet_session])
+    assert counts[data.quiet_session].has_error  # only a backend 500 with status unset failed
+    assert counts[data.session].has_error
+    for session_id in (data.session, data.quiet_session):
+        spans = store.reader.indexed_spans(store.reader.session_trace_ids(session_id))
+        document = build_session(session_id, spans, [])
+        assert document.has_error == counts[session_id].has_error
+
+
+def test_exact_percentiles_sql_equals_python_above_ten_thousand(store: Store) -> None:
+    (group,) = latency_groups(store.reader, ["route"], LatencyFilters(route=BULK_ROUTE))
+    assert group.count == BULK_REQUESTS > 10_000
+    client = [float(v) for v in store.data.bulk_client_ns]
+    server = [float(v) for v in store.data.bulk_server_ns]
+    gap = [c - s for c, s in zip(client, server, strict=True)]
+    for sql, values in ((group.client_q, client), (group.server_q, server), (group.gap_q, gap)):
+        assert sql == pytest.approx(tuple(exact_percentile(values, q) for q in (0.5, 0.95, 0.99)), abs=1.0)
+
+
+def test_latency_groups_count_proxied_requests(store: Store) -> None:
+    groups = {g.key: g for g in latency_groups(store.reader, ["route"], LatencyFilters())}
+    assert groups["/v1/cart/{cartId}"].count == 2  # both behind the gateway
+    assert groups["/v1/pay"].count == 1 and "/v1/pay/{legacy}" not in groups
+    assert "/v1/recommendations" not in groups  # never reached the backend

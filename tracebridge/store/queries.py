@@ -1,0 +1,220 @@
+"""The store's named read queries (every value a bound parameter, never formatted in).
+
+``StoreReader`` runs them and returns typed rows; nothing outside the store writes SQL for reads,
+except the crash queries, which still live in ``tracebridge.query.crashes.sql``. Optional filters
+are ``Nullable`` parameters: NULL means "no filter".
+"""
+
+from __future__ import annotations
+
+# ---------------------------------------------------------------- sessions
+
+SELECT_SESSION_TRACE_IDS = """
+SELECT TraceId, min(toUnixTimestamp64Nano(Timestamp)) AS StartNs
+FROM tracebridge_session_spans
+WHERE SessionId = {session_id:String}
+GROUP BY TraceId
+ORDER BY StartNs, TraceId
+"""
+
+# Sessions with a crash of their own (the crash module's session index; migration 0006).
+_SESSIONS_WITH_CRASH = "SELECT SessionId FROM tracebridge_session_crashes WHERE SessionId != ''"
+
+# One row per session from the summary table (migration 0005): client-span extent when there is
+# one, else the extent of all its spans; facts of its earliest client span having them. Sessions
+# overlap [since, until] when start <= until and end >= since; has_crash: a crash recorded with the
+# session's id, or the session being in {inferred} (given a session-less crash by device and time).
+SELECT_SESSIONS = f"""
+SELECT * FROM (
+    SELECT SessionId,
+           if(min(ClientStart) < 9223372036854775807, min(ClientStart), min(AnyStart)) AS StartNs,
+           if(max(ClientEnd) > 0, max(ClientEnd), max(AnyEnd)) AS EndNs,
+           argMinMerge(AppVersion) AS AppVersion,
+           argMinMerge(OsName) AS OsName,
+           argMinMerge(OsVersion) AS OsVersion,
+           argMinMerge(DeviceModel) AS DeviceModel,
+           argMinMerge(DeviceId) AS DeviceId
+    FROM tracebridge_session_summary
+    GROUP BY SessionId
+)
+WHERE ({{app_version:Nullable(String)}} IS NULL OR AppVersion = {{app_version:Nullable(String)}})
+  AND ({{os_name:Nullable(String)}} IS NULL OR OsName = {{os_name:Nullable(String)}})
+  AND ({{os_version:Nullable(String)}} IS NULL OR OsVersion = {{os_version:Nullable(String)}})
+  AND ({{device_model:Nullable(String)}} IS NULL OR DeviceModel = {{device_model:Nullable(String)}})
+  AND ({{device_id:Nullable(String)}} IS NULL OR DeviceId = {{device_id:Nullable(String)}})
+  AND ({{since:Nullable(Int64)}} IS NULL OR EndNs >= {{since:Nullable(Int64)}})
+  AND ({{until:Nullable(Int64)}} IS NULL OR StartNs <= {{until:Nullable(Int64)}})
+  AND ({{has_crash:Nullable(UInt8)}} IS NULL
+       OR (SessionId IN ({_SESSIONS_WITH_CRASH}) OR SessionId IN {{inferred:Array(String)}}) = {{has_crash:Nullable(UInt8)}})
+ORDER BY StartNs DESC, SessionId
+LIMIT {{limit:UInt32}}
+"""
+
+# Counts of some sessions from the session index (exact distinct: a re-sent span counts once), and
+# whether any span of their traces (backend spans joined by trace id too) is in error
+# (tracebridge_span_in_error over the trace index Doc: 5 = SpanKind, 9 = StatusCode, 20 = HttpStatus).
+SELECT_SESSION_COUNTS = """
+SELECT SessionId, uniqExact(TraceId) AS TraceCount, uniqExact(TraceId, SpanId) AS SpanCount
+FROM tracebridge_session_spans
+WHERE SessionId IN {session_ids:Array(String)}
+GROUP BY SessionId
+"""
+
+SELECT_SESSION_ERRORS = """
+SELECT sessions.SessionId AS SessionId,
+       max(tracebridge_span_in_error(JSONExtractString(ti.Doc, 9), JSONExtractString(ti.Doc, 5),
+                                     JSONExtractUInt(ti.Doc, 20))) AS HasError
+FROM tracebridge_trace_index AS ti
+INNER JOIN (
+    SELECT DISTINCT SessionId, TraceId FROM tracebridge_session_spans WHERE SessionId IN {session_ids:Array(String)}
+) AS sessions ON ti.TraceId = sessions.TraceId
+WHERE ti.TraceId IN (SELECT TraceId FROM tracebridge_session_spans WHERE SessionId IN {session_ids:Array(String)})
+GROUP BY SessionId
+"""
+
+# ---------------------------------------------------------------- request pairs and latency
+
+# One row per client request that reached the backend, with the attempt that answers it (migration
+# 0011): hop rows without a client half are re-keyed to their parent, then merged again. Route:
+# the answering server's declared http.route, else the client's templated path, else the server's,
+# else the client span name (tracebridge.query.gaps.route_of).
+REQUEST_PAIRS = """
+SELECT TraceId, RequestId AS ClientSpanId, tupleElement(Answer, 'ServerSpanId') AS ServerSpanId,
+       multiIf(tupleElement(Answer, 'DeclaredRoute') != '', tupleElement(Answer, 'DeclaredRoute'),
+               ClientRoute != '', ClientRoute,
+               tupleElement(Answer, 'ServerRoute') != '', tupleElement(Answer, 'ServerRoute'),
+               ClientName) AS Route,
+       AppVersion, OsName, OsVersion, DeviceModel, NetworkType, tupleElement(Answer, 'ServiceName') AS ServiceName,
+       toUnixTimestamp64Nano(ClientStart) AS ClientStartNs, toInt64(ClientDuration) AS ClientNs,
+       toInt64(tupleElement(Answer, 'ServerDuration')) AS ServerNs
+FROM (
+    SELECT TraceId, RequestId, max(HasClient) AS HasClient, max(ClientStart) AS ClientStart,
+           max(ClientDuration) AS ClientDuration, max(ClientRoute) AS ClientRoute, max(ClientName) AS ClientName,
+           max(AppVersion) AS AppVersion, max(OsName) AS OsName, max(OsVersion) AS OsVersion,
+           max(DeviceModel) AS DeviceModel, max(NetworkType) AS NetworkType, max(Answer) AS Answer
+    FROM (
+        SELECT *, if(HasClient = 0 AND HasHop = 1, UpstreamSpanId, ClientSpanId) AS RequestId
+        FROM tracebridge_request_pairs FINAL
+    )
+    GROUP BY TraceId, RequestId
+    HAVING HasClient = 1 AND tupleElement(Answer, 'ServerSpanId') != ''
+)
+"""
+
+_PAIR_FILTERS = """
+  ({since:Nullable(Int64)} IS NULL OR ClientStartNs >= {since:Nullable(Int64)})
+  AND ({until:Nullable(Int64)} IS NULL OR ClientStartNs <= {until:Nullable(Int64)})
+  AND ({app_version:Nullable(String)} IS NULL OR AppVersion = {app_version:Nullable(String)})
+  AND ({os_name:Nullable(String)} IS NULL OR OsName = {os_name:Nullable(String)})
+  AND ({os_version:Nullable(String)} IS NULL OR OsVersion = {os_version:Nullable(String)})
+  AND ({device_model:Nullable(String)} IS NULL OR DeviceModel = {device_model:Nullable(String)})
+  AND ({network_type:Nullable(String)} IS NULL OR NetworkType = {network_type:Nullable(String)})
+  AND ({service_name:Nullable(String)} IS NULL OR ServiceName = {service_name:Nullable(String)})
+  AND ({route:Nullable(String)} IS NULL OR Route = {route:Nullable(String)})
+"""
+
+# The latency query of the API and the dashboards: count and exact p50/p95/p99 (quantileExactInclusive,
+# linear interpolation between closest ranks: tracebridge.domain.exact_percentile) of client, server
+# and gap (client minus server) nanoseconds, per group of each requested dimension: 'all' (one group),
+# 'route', 'app_version', 'os_name', 'network_type', 'service_name', and 'route_time' (route and
+# bucket of the client start, buckets aligned on multiples of {bucket_ns}). Also the extent of the
+# client starts of each group.
+SELECT_LATENCY = f"""
+SELECT Dim.1 AS Dimension, Dim.2 AS Key, Dim.3 AS BucketNs, count() AS Count,
+       quantilesExactInclusive(0.5, 0.95, 0.99)(ClientNs) AS ClientQ,
+       quantilesExactInclusive(0.5, 0.95, 0.99)(ServerNs) AS ServerQ,
+       quantilesExactInclusive(0.5, 0.95, 0.99)(ClientNs - ServerNs) AS GapQ,
+       min(ClientStartNs) AS FirstNs, max(ClientStartNs) AS LastNs
+FROM ({REQUEST_PAIRS})
+ARRAY JOIN arrayFilter(d -> has({{dimensions:Array(String)}}, d.1),
+    [('all', '', toInt64(0)), ('route', Route, toInt64(0)), ('app_version', AppVersion, toInt64(0)),
+     ('os_name', OsName, toInt64(0)), ('network_type', NetworkType, toInt64(0)),
+     ('service_name', ServiceName, toInt64(0)),
+     ('route_time', Route, intDiv(ClientStartNs, {{bucket_ns:Int64}}) * {{bucket_ns:Int64}})]) AS Dim
+WHERE {_PAIR_FILTERS}
+GROUP BY Dimension, Key, BucketNs
+ORDER BY Dimension, Count DESC, Key, BucketNs
+"""
+
+# The answered requests of some traces, each with its answering attempt (the SQL twin of
+# tracebridge.query.pairing, compared with it by the storage suite).
+SELECT_ANSWERED_REQUESTS = f"""
+SELECT TraceId, ClientSpanId, ServerSpanId, Route, ServiceName, ClientNs, ServerNs
+FROM ({REQUEST_PAIRS})
+WHERE TraceId IN {{trace_ids:Array(String)}}
+ORDER BY TraceId, ClientSpanId
+"""
+
+# The distribution of gaps (ms) of the same requests, in adaptive bins (the latency dashboard).
+SELECT_GAP_HISTOGRAM = f"""
+SELECT histogram({{bins:UInt32}})((ClientNs - ServerNs) / 1e6) AS Bins
+FROM ({REQUEST_PAIRS})
+WHERE {_PAIR_FILTERS}
+"""
+
+# ---------------------------------------------------------------- existence, activity, screens
+
+SELECT_TRACE_EXISTS = (
+    "SELECT count() AS Found FROM (SELECT 1 FROM otel_traces WHERE TraceId = {trace_id:String} LIMIT 1)"
+)
+
+SELECT_SESSION_EXISTS = """
+SELECT (SELECT count() FROM (SELECT 1 FROM tracebridge_session_spans WHERE SessionId = {session_id:String} LIMIT 1))
+     + (SELECT count() FROM (SELECT 1 FROM tracebridge_session_crashes WHERE SessionId = {session_id:String} LIMIT 1)) AS Found
+"""
+
+# The latest device time of client activity (the versions page's default window end).
+SELECT_LAST_CLIENT_ACTIVITY = """
+SELECT toUnixTimestamp64Nano(max(Timestamp)) AS LastNs, count() AS Spans
+FROM tracebridge_session_spans
+WHERE Side = 'client'
+"""
+
+# Screens of a session from its client spans' screen.name (opentelemetry-android sets it on
+# every span; other SDKs may send it as a span attribute too), in device time order.
+SELECT_SESSION_SCREENS = """
+SELECT toUnixTimestamp64Nano(Timestamp) AS StartNs, toUnixTimestamp64Nano(Timestamp) + Duration AS EndNs,
+       SpanAttributes['screen.name'] AS Screen
+FROM otel_traces
+WHERE TraceId IN {trace_ids:Array(String)} AND Side = 'client' AND SessionId = {session_id:String}
+  AND SpanAttributes['screen.name'] != ''
+ORDER BY StartNs, SpanId
+LIMIT 1 BY SpanId
+"""
+
+# ---------------------------------------------------------------- crash trend (dashboards)
+
+# Crash records recognized at ingest (tracebridge_crashes, one row per crash once de-duplicated),
+# the same records the crash groups count.
+_CRASHES = """
+SELECT Timestamp, AppVersion
+FROM tracebridge_crashes
+WHERE ({since:Nullable(Int64)} IS NULL OR toUnixTimestamp64Nano(Timestamp) >= {since:Nullable(Int64)})
+  AND ({until:Nullable(Int64)} IS NULL OR toUnixTimestamp64Nano(Timestamp) <= {until:Nullable(Int64)})
+  AND ({app_version:Nullable(String)} IS NULL OR AppVersion = {app_version:Nullable(String)})
+  AND ({os_name:Nullable(String)} IS NULL OR OsName = {os_name:Nullable(String)})
+ORDER BY IngestTime DESC
+LIMIT 1 BY CrashId
+"""
+
+SELECT_CRASH_OPTIONS = """
+SELECT groupUniqArrayIf(500)(toString(AppVersion), AppVersion != '') AS AppVersions,
+       groupUniqArrayIf(50)(toString(OsName), OsName != '') AS OsNames
+FROM tracebridge_crashes
+"""
+
+SELECT_CRASH_EXTENT = f"""
+SELECT count() AS Crashes,
+       toUnixTimestamp64Nano(min(Timestamp)) AS FirstNs,
+       toUnixTimestamp64Nano(max(Timestamp)) AS LastNs
+FROM ({_CRASHES})
+"""
+
+SELECT_CRASH_TREND = f"""
+SELECT intDiv(toUnixTimestamp64Nano(Timestamp), {{bucket_ns:Int64}}) * {{bucket_ns:Int64}} AS BucketNs,
+       if(AppVersion = '', '(unknown)', toString(AppVersion)) AS Version,
+       count() AS Crashes
+FROM ({_CRASHES})
+GROUP BY BucketNs, Version
+ORDER BY BucketNs, Version
+"""
