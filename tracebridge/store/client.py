@@ -49,6 +49,7 @@ def store_layout(settings: Settings) -> Layout:
         on_cluster_ddl=bool(settings.clickhouse_url),
     )
 
+
 # Server settings of the embedded engine, sized for a process that shares its machine (ClickHouse's
 # defaults are sized for a dedicated server: 5 GiB mark and primary-index caches). The caches fill
 # lazily; these bounds cover the marks and primary keys of tens of millions of spans (docs/ingest.md).

@@ -8,6 +8,7 @@ de-duplicate, so a batch inserted twice (a replay after a crash) never shows twi
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,8 @@ from tracebridge.store.client import LockedClient
 from tracebridge.store.wire import INPUT_TABLE, frame, protobuf_settings
 
 PURGE_ALLOCATOR = "SYSTEM JEMALLOC PURGE"
+
+log = logging.getLogger("tracebridge.store")
 
 
 def resident_bytes() -> int | None:
@@ -50,6 +53,15 @@ class StoreWriter:
             INPUT_TABLE[signal], frame(payloads), "Protobuf", protobuf_settings(signal, self._schema_file)
         )
         if self._purge_above is not None:
-            resident = resident_bytes()
-            if resident is not None and resident > self._purge_above:
-                self._client.command(PURGE_ALLOCATOR)
+            self._purge_if_large(self._purge_above)
+
+    def _purge_if_large(self, limit: int) -> None:
+        """Never raises: the insert is already stored, and a purge is only an optimization."""
+        resident = resident_bytes()
+        if resident is None or resident <= limit:
+            return
+        try:
+            self._client.command(PURGE_ALLOCATOR)
+        except Exception as exc:  # an engine without jemalloc: stop trying
+            log.warning("the store's allocator cannot be purged (%s); resident memory is not trimmed", exc)
+            self._purge_above = None
