@@ -130,7 +130,12 @@ def open_pipeline(settings: Settings) -> IngestPipeline:
     schema_file = (
         None if settings.clickhouse_url else write_schema_file(settings.data_dir.resolve() / "format_schemas")
     )
-    return IngestPipeline(settings, StoreWriter(write_client, schema_file), wal)
+    purge = (
+        settings.store_purge_above_bytes
+        if schema_file is not None and settings.store_purge_above_bytes
+        else None
+    )
+    return IngestPipeline(settings, StoreWriter(write_client, schema_file, purge), wal)
 
 
 def open_runtime(settings: Settings) -> Runtime:

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(10.0, gt=0)
     keep_alive_seconds: int = Field(15, ge=1)
     body_timeout_seconds: float = Field(60.0, gt=0)
+    # Embedded store: above this resident size the engine's allocator returns free pages after an
+    # insert (store/writer.py); 0 never does.
+    store_purge_above_bytes: int = Field(448 * 1024 * 1024, ge=0)
 
     @field_validator("signin_secret")
     @classmethod
