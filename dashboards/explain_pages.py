@@ -13,8 +13,7 @@ from tracebridge.dashboards.render_explain import flags_page, latency_phase_sect
 from tracebridge.query.flags import flags_document
 from tracebridge.query.phase_latency import add_phase_percentiles
 from tracebridge.query.screens import SCREEN_PARAM_NAMES, screens_document
-from tracebridge.query.service import latency_rows
-from tracebridge.store.reader import StoreReader
+from tracebridge.query.service import StoreReader, latency_rows
 
 
 def build_flags(reader: StoreReader, raw: Mapping[str, str]) -> str:

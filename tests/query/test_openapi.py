@@ -34,7 +34,7 @@ def test_documents_and_parameters_are_described(server: LiveServer) -> None:
     def parameters(path: str) -> set[str]:
         return {p["name"] for p in spec["paths"][path]["get"].get("parameters", []) if p["in"] == "query"}
 
-    assert parameters("/api/v1/latency") == {*LATENCY_FILTER_NAMES, "group_by"}
+    assert parameters("/api/v1/latency") == {*LATENCY_FILTER_NAMES, "group_by", "phases"}
     assert parameters("/api/v1/sessions") == set(SESSION_FILTER_NAMES)
     assert parameters("/api/v1/crashes") == set(CRASH_FILTER_NAMES)
     assert parameters("/api/v1/crash-groups") == set(GROUP_FILTER_NAMES)
