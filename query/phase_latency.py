@@ -57,7 +57,9 @@ assert set(GROUP_COLUMNS) == set(GROUP_BY_CHOICES)
 
 def _requests_sql(column: str) -> str:
     """The latency API's requests (``REQUEST_PAIRS`` under its filters) with the row key."""
-    return f"SELECT {column} AS Key, TraceId, ClientSpanId FROM ({REQUEST_PAIRS}) WHERE {PAIR_FILTER_SQL}"
+    return (
+        f"SELECT {column} AS Key, TraceId, ClientSpanId FROM ({REQUEST_PAIRS[True]}) WHERE {PAIR_FILTER_SQL}"
+    )
 
 
 def _client_spans_sql(requests: str) -> str:
