@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test lint bench clean
+.PHONY: install demo serve test test-cluster lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,17 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/tracebridge serve
 
+# The second pass runs the storage, query and ingest suites again on the cluster layout (a one-shard
+# Distributed cluster inside embedded chDB).
+CLUSTER_TESTS := tests/store tests/query tests/ingest tests/dashboards/test_latency_data.py
+
 test: $(STAMP)
 	bash .ci/install-browser || echo "Chromium could not be installed: browser tests will skip"
 	$(BIN)/python -m pytest
+	TRACEBRIDGE_TEST_CLUSTER=1 $(BIN)/python -m pytest $(CLUSTER_TESTS)
+
+test-cluster: $(STAMP)
+	TRACEBRIDGE_TEST_CLUSTER=1 $(BIN)/python -m pytest $(CLUSTER_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,197 +1,506 @@
-"""Ingest benchmark: end-to-end spans per server CPU-second (HTTP -> durable -> queryable).
+"""Ingest benchmark: spans per server CPU-second, its ratio to upb, memory, lookups during ingest.
 
-Starts ``tracebridge serve`` as its own process on a fresh data directory, builds realistic
-export requests (mobile client spans with ~15 attributes, backend server spans) in a separate
-load process, posts them over keep-alive HTTP connections, and waits until the server's
-counters say every span is stored in ClickHouse (queryable). It reads the server's CPU time
-(user + system, all threads, chDB included) and peak RSS from /proc.
+One run prints, for realistic OTLP/HTTP protobuf export requests (bench/payloads.py: mobile client
+spans and the backend spans answering them, ``--spans-per-request`` 500, ``--threads`` 4 keep-alive
+client threads in a separate load process):
 
-    python bench/ingest_bench.py [--spans 400000] [--batch 1000] [--connections 4] [--encoding protobuf|json]
+1. references, measured in this process on the same request bodies: upb ``ParseFromString``
+   (the ``protobuf`` package's upb backend), tracebridge's decode + validate, and the write-ahead
+   log append + fsync (CPU per span; fsync wall time per group);
+2. throughput: a fresh ``tracebridge serve``; ``--spans`` spans posted as fast as the server takes
+   them; spans per server CPU-second (user + system of the whole server process tree, chDB's threads
+   included, from /proc), the ratio to upb, wall rate, peak RSS, the rate in the first and last
+   fifth of the run (growth), trace and session lookups through the API *during* the load, and the
+   same lookups right after it (no OPTIMIZE);
+3. sustained: a fresh server fed at a fixed ``--sustain-rate`` (50,000 spans/s) for
+   ``--sustain-seconds`` (60) with default settings: peak RSS (the 512 MiB goal), the rate reached,
+   lookups during;
+4. stages: the store side by subtraction (bench/ingest_stages.py, its own process): ClickHouse's
+   protobuf parse, the flattening view + otel_traces writes, each derived-table view, merges.
 
-Figures are printed as a ratio (spans per server CPU-second), which is stable on a noisy machine.
+    python bench/ingest_bench.py                      # ~4 minutes: 300k spans, 60 s sustained, stages
+    python bench/ingest_bench.py --spans 1000000 --repeat 3
+    python bench/ingest_bench.py --spans 10000000 --sustain-seconds 0 --no-stages
+
+The CPU of the machine is shared: every figure that matters is a ratio or CPU-seconds, not wall
+time; repeat runs (``--repeat``) and read the spread.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import random
 import re
+import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import start_server  # noqa: E402
-from tests.telemetry import (  # noqa: E402
-    BASE_TIME,
-    MS,
-    android_resource,
-    backend_resource,
-    ios_resource,
-    span,
-    to_otlp_json,
-    traces_request,
-)
+from bench.payloads import PayloadStream  # noqa: E402
+from bench.query_bench import Api, percentile  # noqa: E402
+from tests.conftest import LiveServer, start_server  # noqa: E402
+
+# ------------------------------------------------------------------ /proc
 
 
-def build_requests(count: int, spans_per_request: int, encoding: str, seed: int) -> list[bytes]:
-    rng = random.Random(seed)
-    bodies = []
-    for r in range(count):
-        client_spans = []
-        server_spans = []
-        for i in range(spans_per_request // 2):
-            trace_id = rng.randbytes(16)
-            client_id = rng.randbytes(8)
-            start = BASE_TIME + (r * spans_per_request + i) * MS
-            duration = rng.randint(40, 900) * MS
-            order = rng.randint(1, 99999)
-            client_spans.append(
-                span(
-                    trace_id,
-                    client_id,
-                    "GET",
-                    start,
-                    start + duration,
-                    kind="client",
-                    attributes={
-                        "http.request.method": "GET",
-                        "url.full": f"https://api.example.com/orders/{order}",
-                        "http.response.status_code": 200,
-                        "server.address": "api.example.com",
-                        "server.port": 443,
-                        "network.connection.type": rng.choice(["wifi", "cell"]),
-                        "network.connection.subtype": "lte",
-                        "session.id": f"session-{r}-{i % 7}",
-                        "screen.name": "OrderDetails",
-                        "http.request.resend_count": 0,
-                        "thread.name": "OkHttp Dispatcher",
-                        "app.build": 4211,
-                        "sampled.ratio": 1.0,
-                        "user.premium": False,
-                    },
-                )
-            )
-            server_spans.append(
-                span(
-                    trace_id,
-                    rng.randbytes(8),
-                    "GET /orders/{id}",
-                    start + 20 * MS,
-                    start + duration - 20 * MS,
-                    parent=client_id,
-                    kind="server",
-                    attributes={
-                        "http.request.method": "GET",
-                        "http.route": "/orders/{id}",
-                        "url.path": f"/orders/{order}",
-                        "http.response.status_code": 200,
-                        "server.address": "orders",
-                        "network.peer.address": "10.0.3.7",
-                        "user_agent.original": "okhttp/4.12.0",
-                        "client.address": "203.0.113.9",
-                    },
-                )
-            )
-        resource = android_resource(device_id=f"d{r}") if r % 2 else ios_resource(device_id=f"d{r}")
-        request = traces_request([(resource, client_spans), (backend_resource("orders"), server_spans)])
-        bodies.append(to_otlp_json(request) if encoding == "json" else request.SerializeToString())
-    return bodies
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo.extend(children.get(current, []))
+    return out
 
 
-def load(url: str, args: argparse.Namespace, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    requests = args.spans // args.batch
-    bodies = build_requests(requests, args.batch, args.encoding, seed=1)
-    content_type = "application/json" if args.encoding == "json" else "application/x-protobuf"
-    next_index = iter(range(requests))
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process tree (threads included)."""
+    total = 0
+    for member in _tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _status_kib(pid: int, key: str) -> int:
+    total = 0
+    for member in _tree(pid):
+        try:
+            match = re.search(rf"{key}:\s+(\d+) kB", Path(f"/proc/{member}/status").read_text())
+        except OSError:
+            continue
+        total += int(match.group(1)) if match else 0
+    return total
+
+
+def rss_mib(pid: int) -> float:
+    return _status_kib(pid, "VmRSS") / 1024
+
+
+def anon_rss_mib(pid: int) -> float:
+    """Anonymous resident memory (heap; not the library's file-backed code pages)."""
+    return _status_kib(pid, "RssAnon") / 1024
+
+
+def peak_rss_mib(pid: int) -> float:
+    return _status_kib(pid, "VmHWM") / 1024
+
+
+# ------------------------------------------------------------------ references (this process)
+
+
+def reference_rates(stream: PayloadStream, seconds: float = 2.0) -> dict[str, float]:
+    """Spans per CPU-second of upb parse, decode + validate, and WAL append (+ fsync wall)."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    from tracebridge.collector.decoding import PROTOBUF, decode
+    from tracebridge.ingest.wal import WriteAheadLog
+    from tracebridge.store.wire import Signal
+
+    bodies = [stream.body(n) for n in range(stream.pool * 2)]
+    spans = stream.spans_per_request
+
+    def rate(work: Any) -> float:
+        done = 0
+        started = time.process_time()
+        while time.process_time() - started < seconds:
+            for body in bodies:
+                work(body)
+            done += len(bodies) * spans
+        return done / (time.process_time() - started)
+
+    def upb(body: bytes) -> None:
+        ExportTraceServiceRequest().ParseFromString(body)
+
+    out = {
+        "upb": rate(upb),
+        "decode_validate": rate(lambda body: decode(Signal.TRACES, body, PROTOBUF)),
+    }
+    with tempfile.TemporaryDirectory(prefix="tb-bench-wal-") as wal_dir:
+        wal = WriteAheadLog(Path(wal_dir), 64 * 1024 * 1024, fsync=True)
+        groups = [bodies[i : i + 4] for i in range(0, len(bodies), 4)]
+        cpu_started, wall_started = time.process_time(), time.perf_counter()
+        for group in groups:
+            wal.append([(Signal.TRACES, b) for b in group])
+        cpu, wall = time.process_time() - cpu_started, time.perf_counter() - wall_started
+        wal.close()
+    out["wal_append_cpu"] = len(bodies) * spans / cpu
+    out["wal_group_ms"] = wall / len(groups) * 1000
+    return out
+
+
+# ------------------------------------------------------------------ load process
+
+
+def load(url: str, first: int, count: int, threads: int, rate: float | None, spr: int, results: Any) -> None:
+    """Post requests ``first .. first+count`` from ``threads`` keep-alive clients, as fast as the
+    server takes them or paced at ``rate`` spans/s; retries 429/503 as an OTLP exporter would."""
+    stream = PayloadStream(spr)
     lock = threading.Lock()
-    refused = [0]
+    state = {"next": first, "refused": 0, "sent": 0}
+    results.put({"ready": True})
+    started = time.monotonic()
 
     def worker() -> None:
         with httpx.Client(timeout=120) as client:
             while True:
                 with lock:
-                    index = next(next_index, None)
-                if index is None:
-                    return
-                body = bodies[index]
+                    n = state["next"]
+                    if n >= first + count:
+                        return
+                    state["next"] = n + 1
+                if rate:
+                    delay = started + (n - first) * spr / rate - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                body = stream.body(n)
                 while True:
-                    response = client.post(url, content=body, headers={"Content-Type": content_type})
+                    response = client.post(
+                        url, content=body, headers={"Content-Type": "application/x-protobuf"}
+                    )
                     if response.status_code == 200:
                         break
                     if response.status_code in (429, 503):
-                        refused[0] += 1
+                        with lock:
+                            state["refused"] += 1
                         time.sleep(float(response.headers.get("Retry-After", "1")) / 4)
                         continue
                     raise RuntimeError(f"unexpected {response.status_code}: {response.text[:200]}")
+                with lock:
+                    state["sent"] += 1
 
-    results.put({"ready": True})
-    started = time.monotonic()
-    threads = [threading.Thread(target=worker) for _ in range(args.connections)]
-    for t in threads:
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in workers:
         t.start()
-    for t in threads:
+    for t in workers:
         t.join()
-    results.put({"send_seconds": time.monotonic() - started, "refused": refused[0]})
+    results.put({"send_seconds": time.monotonic() - started, "refused": state["refused"]})
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+# ------------------------------------------------------------------ lookups
 
 
-def peak_rss_mib(pid: int) -> float:
-    match = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
-    return int(match.group(1)) / 1024 if match else float("nan")
+@dataclass
+class Lookups:
+    """Trace-by-id and session lookups through the API, for data already stored."""
+
+    api: str
+    stream: PayloadStream
+    first: int = 0  # first request index of this server's data
+    trace_ms: list[float] = field(default_factory=list)
+    session_ms: list[float] = field(default_factory=list)
+    session_spans: list[int] = field(default_factory=list)
+    missing: int = 0
+
+    def stored_requests(self) -> int:
+        stored = int(httpx.get(self.api + "/api/v1/stats", timeout=30).json()["items_stored"])
+        # Requests are stored in about the order they were sent; keep clear of the last few.
+        return max(0, stored // self.stream.spans_per_request - 16)
+
+    def once(self, client: Api, rng: random.Random, stored: int, session: bool) -> None:
+        if stored < 2:
+            return
+        n = self.first + rng.randrange(stored)
+        if session:
+            pair = n - (n % 2)
+            if pair + 1 >= self.first + stored:
+                return
+            elapsed, document = self._get(client, f"/api/v1/sessions/{self.stream.session_id(pair)}")
+            if document is not None:
+                self.session_ms.append(elapsed)
+                self.session_spans.append(sum(t.get("span_count", 0) for t in document.get("traces", [])))
+        else:
+            trace_id = rng.choice(self.stream.trace_ids(n))
+            elapsed, document = self._get(client, f"/api/v1/traces/{trace_id}")
+            if document is not None:
+                self.trace_ms.append(elapsed)
+
+    def _get(self, client: Api, path: str) -> tuple[float, dict[str, Any] | None]:
+        try:
+            return client.get(path)
+        except RuntimeError as exc:
+            if " 404 " in str(exc):
+                self.missing += 1
+                return 0.0, None
+            raise
+
+    def run_until(self, stop: threading.Event, per_second: float, seed: int) -> None:
+        """In the background: one lookup every 1/per_second s, one in five a session."""
+        client, rng, k = Api(self.api, fresh=False), random.Random(seed), 0
+        while not stop.wait(1 / per_second):
+            self.once(client, rng, self.stored_requests(), session=k % 5 == 4)
+            k += 1
+
+    def burst(self, traces: int, sessions: int, seed: int) -> None:
+        client, rng, stored = Api(self.api, fresh=False), random.Random(seed), self.stored_requests() + 16
+        for k in range(traces + sessions):
+            self.once(client, rng, stored, session=k >= traces)
+
+    def summary(self) -> str:
+        def figs(values: list[float]) -> str:
+            if not values:
+                return "n/a"
+            return (
+                f"p50 {percentile(values, 0.5):.1f} ms, p99 {percentile(values, 0.99):.1f} ms ({len(values)})"
+            )
+
+        spans = f", ~{statistics.mean(self.session_spans):.0f} spans each" if self.session_spans else ""
+        missing = f"; {self.missing} not found" if self.missing else ""
+        return f"trace by id {figs(self.trace_ms)}; session {figs(self.session_ms)}{spans}{missing}"
+
+
+# ------------------------------------------------------------------ runs
+
+
+@dataclass
+class RunResult:
+    spans: int
+    cpu: float
+    wall: float
+    peak_rss: float
+    peak_anon: float
+    refused: int
+    first_fifth: float
+    last_fifth: float
+    during: Lookups
+    after: Lookups | None
+    after_cpu_per_lookup_ms: float
+
+
+def run_load(
+    args: argparse.Namespace, requests: int, rate: float | None, lookups_per_second: float, after: bool
+) -> RunResult:
+    spr = args.spans_per_request
+    stream = PayloadStream(spr)
+    with tempfile.TemporaryDirectory(prefix="tb-bench-") as data_dir:
+        live: LiveServer = start_server(Path(data_dir), env={"TRACEBRIDGE_DURABILITY": args.durability})
+        pid = live.process.pid
+        try:
+            results: Any = multiprocessing.Queue()
+            url = live.otlp_http + "/v1/traces"
+            loader = multiprocessing.Process(
+                target=load, args=(url, 0, requests, args.threads, rate, spr, results)
+            )
+            loader.start()
+            results.get()
+            during = Lookups(live.api, stream)
+            stop = threading.Event()
+            looker = threading.Thread(
+                target=during.run_until, args=(stop, lookups_per_second, 7), daemon=True
+            )
+            cpu0, wall0 = tree_cpu_seconds(pid), time.monotonic()
+            if lookups_per_second > 0:
+                looker.start()
+            total = requests * spr
+            samples: list[tuple[int, float]] = [(0, cpu0)]
+            peak = peak_anon = 0.0
+            while True:
+                stored = int(httpx.get(live.api + "/api/v1/stats", timeout=30).json()["items_stored"])
+                samples.append((stored, tree_cpu_seconds(pid)))
+                peak = max(peak, rss_mib(pid))
+                peak_anon = max(peak_anon, anon_rss_mib(pid))
+                if stored >= total:
+                    break
+                time.sleep(0.25)
+            wall = time.monotonic() - wall0
+            cpu = tree_cpu_seconds(pid) - cpu0
+            stop.set()
+            if lookups_per_second > 0:
+                looker.join()
+            sent = results.get()
+            loader.join()
+            after_lookups = None
+            per_lookup = float("nan")
+            if after:
+                after_lookups = Lookups(live.api, stream)
+                c0 = tree_cpu_seconds(pid)
+                after_lookups.burst(args.after_traces, args.after_sessions, seed=11)
+                count = len(after_lookups.trace_ms) + len(after_lookups.session_ms)
+                per_lookup = (tree_cpu_seconds(pid) - c0) / max(1, count) * 1000
+            return RunResult(
+                spans=total,
+                cpu=cpu,
+                wall=wall,
+                peak_rss=max(peak, peak_rss_mib(pid)),
+                peak_anon=peak_anon,
+                refused=sent["refused"],
+                first_fifth=_window_rate(samples, 0.0, 0.2, total),
+                last_fifth=_window_rate(samples, 0.8, 1.0, total),
+                during=during,
+                after=after_lookups,
+                after_cpu_per_lookup_ms=per_lookup,
+            )
+        finally:
+            live.stop()
+
+
+def _window_rate(samples: list[tuple[int, float]], lo: float, hi: float, total: int) -> float:
+    """Spans per server CPU-second between the samples nearest lo*total and hi*total stored."""
+
+    def at(fraction: float) -> tuple[int, float]:
+        return min(samples, key=lambda s: abs(s[0] - fraction * total))
+
+    (s0, c0), (s1, c1) = at(lo), at(hi)
+    return (s1 - s0) / (c1 - c0) if c1 > c0 else float("nan")
+
+
+def run_stages(args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="tb-bench-stages-") as data_dir:
+        out = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "ingest_stages.py"),
+                data_dir,
+                "--spans",
+                str(args.stage_spans),
+                "--spans-per-request",
+                str(args.spans_per_request),
+                "--merge-spans",
+                str(args.merge_spans),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+# ------------------------------------------------------------------ report
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--spans", type=int, default=400_000)
-    parser.add_argument("--batch", type=int, default=1000, help="spans per export request")
-    parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--encoding", choices=["protobuf", "json"], default="protobuf")
+    parser.add_argument("--spans", type=int, default=300_000, help="spans in the throughput run")
+    parser.add_argument("--spans-per-request", type=int, default=500)
+    parser.add_argument("--threads", type=int, default=4, help="client threads (keep-alive connections)")
+    parser.add_argument("--repeat", type=int, default=1, help="throughput runs, each on a fresh server")
     parser.add_argument("--durability", choices=["fsync", "none"], default="fsync")
+    parser.add_argument(
+        "--lookups-per-second", type=float, default=4.0, help="API lookups during the sustained run"
+    )
+    parser.add_argument(
+        "--load-lookups-per-second",
+        type=float,
+        default=0.0,
+        help="API lookups during the throughput run (their CPU counts as server CPU; 0 keeps it clean)",
+    )
+    parser.add_argument("--after-traces", type=int, default=300)
+    parser.add_argument("--after-sessions", type=int, default=40)
+    parser.add_argument("--sustain-seconds", type=int, default=60, help="0 skips the sustained run")
+    parser.add_argument("--sustain-rate", type=int, default=50_000, help="spans/s of the sustained run")
+    parser.add_argument("--stage-spans", type=int, default=200_000)
+    parser.add_argument(
+        "--merge-spans", type=int, default=500_000, help="spans of the stage run's merge measurement"
+    )
+    parser.add_argument("--no-stages", action="store_true")
     args = parser.parse_args()
+    spr = args.spans_per_request
 
-    with tempfile.TemporaryDirectory(prefix="tb-bench-") as data_dir:
-        live = start_server(Path(data_dir), env={"TRACEBRIDGE_DURABILITY": args.durability})
-        server = live.process
-        try:
-            results: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-            loader = multiprocessing.Process(target=load, args=(live.otlp_http + "/v1/traces", args, results))
-            loader.start()
-            results.get()  # request bodies are built before the clock starts
-            cpu_before = cpu_seconds(server.pid)
-            started = time.monotonic()
-            sent = results.get()
-            loader.join()
-            total = (args.spans // args.batch) * args.batch
-            while httpx.get(live.api + "/api/v1/stats").json()["items_stored"] < total:
-                time.sleep(0.05)
-            wall = time.monotonic() - started
-            cpu = cpu_seconds(server.pid) - cpu_before
-            print(f"spans:                     {total}")
+    refs = reference_rates(PayloadStream(spr))
+    print(f"payloads: OTLP/HTTP protobuf, {spr} spans per request, {args.threads} client threads")
+    print("references in the bench process (spans per CPU-second, same request bodies):")
+    print(f"  upb ParseFromString:         {refs['upb']:>12,.0f}")
+    print(f"  decode + validate (Python):  {refs['decode_validate']:>12,.0f}")
+    print(
+        f"  WAL append (CPU):            {refs['wal_append_cpu']:>12,.0f}   fsync group of 4: {refs['wal_group_ms']:.1f} ms wall"
+    )
+
+    requests = max(1, args.spans // spr)
+    rates = []
+    for k in range(args.repeat):
+        r = run_load(args, requests, None, args.load_lookups_per_second, after=True)
+        per_cpu = r.spans / r.cpu
+        rates.append(per_cpu)
+        print(f"\nthroughput run {k + 1}/{args.repeat}: {r.spans:,} spans, durability {args.durability}")
+        print(
+            f"  spans per server CPU-second: {per_cpu:>10,.0f}   ratio to upb {per_cpu / refs['upb']:.3f} (goal >= 0.15)"
+        )
+        print(f"  server CPU:                  {r.cpu:>10.1f} s  (whole process tree)")
+        print(
+            f"  wall rate:                   {r.spans / r.wall:>10,.0f} spans/s  ({r.wall:.1f} s to stored)"
+        )
+        print(f"  peak RSS:                    {r.peak_rss:>10,.0f} MiB  (anonymous {r.peak_anon:,.0f} MiB)")
+        if r.spans >= 1_000_000:  # the stored counter moves by whole batches: short runs are too coarse
             print(
-                f"encoding / durability:     {args.encoding} / {args.durability}, {args.batch} spans per request, "
-                f"{args.connections} connections"
+                f"  first / last fifth:          {r.first_fifth:>10,.0f} / {r.last_fifth:,.0f} spans per CPU-second"
             )
-            print(f"wall time to queryable:    {wall:.2f} s  ({total / wall:,.0f} spans/s)")
-            print(f"server CPU:                {cpu:.2f} s  ({total / cpu:,.0f} spans per server CPU-second)")
-            print(f"server peak RSS:           {peak_rss_mib(server.pid):.0f} MiB")
-            print(f"retryable refusals (429):  {sent['refused']}")
-        finally:
-            live.stop()
+        print(f"  retryable refusals (429):    {r.refused:>10}")
+        if args.load_lookups_per_second > 0:
+            print(f"  lookups during ingest:       {r.during.summary()}")
+        if r.after is not None:
+            print(f"  lookups right after:         {r.after.summary()}")
+            print(f"  server CPU per lookup after: {r.after_cpu_per_lookup_ms:>10.1f} ms")
+    if args.repeat > 1:
+        print(
+            f"\nspans per server CPU-second over {args.repeat} runs: median {statistics.median(rates):,.0f}, "
+            f"min {min(rates):,.0f}, max {max(rates):,.0f}"
+        )
+
+    if args.sustain_seconds > 0:
+        sustain_requests = args.sustain_rate * args.sustain_seconds // spr
+        r = run_load(args, sustain_requests, args.sustain_rate, args.lookups_per_second, after=False)
+        print(
+            f"\nsustained: {args.sustain_rate:,} spans/s offered for {args.sustain_seconds} s, default settings"
+        )
+        print(
+            f"  rate reached (wall):         {r.spans / r.wall:>10,.0f} spans/s  ({r.wall:.1f} s to stored)"
+        )
+        print(f"  spans per server CPU-second: {r.spans / r.cpu:>10,.0f}")
+        print(
+            f"  peak RSS:                    {r.peak_rss:>10,.0f} MiB  (anonymous {r.peak_anon:,.0f} MiB; goal <= 512)"
+        )
+        print(f"  retryable refusals (429):    {r.refused:>10}")
+        print(f"  lookups during ingest:       {r.during.summary()}")
+
+    if not args.no_stages:
+        st = run_stages(args)
+        spans = st["spans"]
+        cpu = st["cpu"]
+        print(
+            f"\nstore stages (bench/ingest_stages.py, {spans:,} spans, {st['per_insert_spans']:,} per insert;"
+            " CPU-seconds, spans per CPU-second):"
+        )
+        rows = [
+            ("ClickHouse protobuf parse", cpu["parse"]),
+            ("flatten view + otel_traces", cpu["flatten"] - cpu["parse"]),
+        ]
+        rows += [(f"  {name}", value) for name, value in st["views"].items()]
+        rows += [("all views attached (sum)", cpu["all"]), ("background merges", cpu["merges"])]
+        for name, value in rows:
+            per = f"{spans / value:>12,.0f}" if value > 0 else f"{'~0':>12}"
+            print(f"  {name:<44} {value:>7.2f} s {per}")
+        python_side = 1 / refs["decode_validate"] + 1 / refs["wal_append_cpu"]
+        print(
+            f"  python decode + validate + WAL:              {spans * python_side:>7.2f} s {1 / python_side:>12,.0f}"
+        )
+        print(f"  parts before / after merges: {st['parts_before_merges']} / {st['parts_after_merges']}")
 
 
 if __name__ == "__main__":

@@ -3,23 +3,37 @@
 The route only moves bytes: limits and decompression here, decoding and validation in pure
 functions (collector/decoding.py), durability in the ingest pipeline, error mapping in
 collector/responses.py. A 200 is sent only after the pipeline reports the data durable.
+
+Intake is bounded (collector/limits.py): past ``intake_max_concurrent`` exports in progress the
+answer is a 429 before the body is read; a body not received within ``body_timeout_seconds`` is
+a 408. A client that drops its upload mid-body is a closed connection, logged at debug level
+(mobile networks do that all the time), never an error with a traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from tracebridge.auth import AuthResult, check_bearer
 from tracebridge.collector.decoding import JSON, decode, encode_response, gunzip_bounded, media_type
-from tracebridge.collector.deps import PipelineDep, SettingsDep
+from tracebridge.collector.deps import IntakeDep, PipelineDep, SettingsDep
 from tracebridge.collector.responses import http_auth_error, http_error
 from tracebridge.domain import Signal
-from tracebridge.ingest.errors import IngestError, PayloadTooLarge, UnsupportedMediaType
+from tracebridge.ingest.errors import (
+    IngestError,
+    Overloaded,
+    PayloadTooLarge,
+    RequestTimeout,
+    UnsupportedMediaType,
+)
 
 router = APIRouter()
+log = logging.getLogger("tracebridge.collector")
 
 
 async def read_body_bounded(request: Request, limit: int) -> bytes:
@@ -52,32 +66,59 @@ def content_coding(request: Request) -> str:
     return "gzip" if coding in ("gzip", "x-gzip") else "identity"
 
 
-async def export(signal: Signal, request: Request, settings: SettingsDep, pipeline: PipelineDep) -> Response:
+async def export(
+    signal: Signal, request: Request, settings: SettingsDep, pipeline: PipelineDep, intake: IntakeDep
+) -> Response:
     encoding = answer_encoding(request.headers.get("content-type"))
     auth = check_bearer(request.headers.get("authorization"), settings.ingest_key_set)
     if auth is not AuthResult.OK:
         status, body, content_type, headers = http_auth_error(auth, encoding)
         return Response(body, status, headers=headers, media_type=content_type)
+    if not intake.try_acquire():
+        pipeline.counters.refused_overloaded += 1
+        busy = Overloaded(f"too many exports in progress (limit {intake.limit}); retry later", retry_after=1)
+        status, body, content_type, headers = http_error(busy, encoding)
+        return Response(body, status, headers={**headers, "Connection": "close"}, media_type=content_type)
     try:
         encoding = media_type(request.headers.get("content-type"))
         coding = content_coding(request)
-        raw = await read_body_bounded(request, settings.max_body_bytes)
+        try:
+            raw = await asyncio.wait_for(
+                read_body_bounded(request, settings.max_body_bytes), settings.body_timeout_seconds
+            )
+        except TimeoutError:
+            raise RequestTimeout(
+                f"the body was not received within {settings.body_timeout_seconds:g} s", retry_after=1
+            ) from None
         if coding == "gzip":
             raw = await run_in_threadpool(gunzip_bounded, raw, settings.max_body_bytes)
         validated = await run_in_threadpool(decode, signal, raw, encoding)
+        del raw
         if validated.accepted:
             await asyncio.wrap_future(pipeline.submit(signal, validated.payload, validated.accepted))
         return Response(encode_response(signal, validated, encoding), 200, media_type=encoding)
     except IngestError as error:
         status, body, content_type, headers = http_error(error, encoding)
         return Response(body, status, headers=headers, media_type=content_type)
+    except ClientDisconnect:
+        pipeline.counters.aborted_uploads += 1
+        log.debug(
+            "client closed the connection during an upload to %s (nothing acknowledged)", request.url.path
+        )
+        return Response(status_code=400)
+    finally:
+        intake.release()
 
 
 @router.post("/v1/traces")
-async def export_traces(request: Request, settings: SettingsDep, pipeline: PipelineDep) -> Response:
-    return await export(Signal.TRACES, request, settings, pipeline)
+async def export_traces(
+    request: Request, settings: SettingsDep, pipeline: PipelineDep, intake: IntakeDep
+) -> Response:
+    return await export(Signal.TRACES, request, settings, pipeline, intake)
 
 
 @router.post("/v1/logs")
-async def export_logs(request: Request, settings: SettingsDep, pipeline: PipelineDep) -> Response:
-    return await export(Signal.LOGS, request, settings, pipeline)
+async def export_logs(
+    request: Request, settings: SettingsDep, pipeline: PipelineDep, intake: IntakeDep
+) -> Response:
+    return await export(Signal.LOGS, request, settings, pipeline, intake)

@@ -1,6 +1,6 @@
 """The one place where ingest errors become transport answers.
 
-OTLP/HTTP: permanent errors are 400/413/415 and retryable ones 429/503 with ``Retry-After``;
+OTLP/HTTP: permanent errors are 400/413/415 and retryable ones 408/429/503 with ``Retry-After``;
 the body is a ``google.rpc.Status`` in the request's encoding. OTLP/gRPC: INVALID_ARGUMENT for
 permanent errors, RESOURCE_EXHAUSTED (with RetryInfo, which makes it retryable per the OTLP
 spec) and UNAVAILABLE for retryable ones.
@@ -19,6 +19,7 @@ from tracebridge.ingest.errors import (
     MalformedRequest,
     Overloaded,
     PayloadTooLarge,
+    RequestTimeout,
     UnsupportedMediaType,
 )
 
@@ -27,6 +28,7 @@ HTTP_STATUS: list[tuple[type[IngestError], int]] = [
     (PayloadTooLarge, 413),
     (UnsupportedMediaType, 415),
     (Overloaded, 429),
+    (RequestTimeout, 408),
 ]
 
 

@@ -3,8 +3,9 @@
 ``tracebridge.query.service.latency_groups`` gives, for the filtered client requests that reached
 the backend, the request count and exact client/server/gap p50/p95/p99 overall, per route, app
 version, OS, network type and backend service, and per route and time bucket: the same query and
-the same numbers as ``GET /api/v1/latency`` and ``/api/v1/latency/over-time`` (no sampling). The
-gap histogram comes from ``gap_histogram`` over the same requests. Shaping here is polars only.
+the same numbers as ``GET /api/v1/latency`` and ``/api/v1/latency/over-time`` (no sampling), in one
+run. A cheap extent of the client starts picks the time buckets first; the gap histogram comes from
+``gap_histogram`` over the same requests. Shaping here is polars only.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from dataclasses import dataclass
 import polars as pl
 
 from tracebridge.query.filters import LatencyFilters
-from tracebridge.query.service import StoreReader, gap_histogram, latency_groups, percentile_fields
+from tracebridge.query.service import (
+    StoreReader,
+    gap_histogram,
+    latency_groups,
+    percentile_fields,
+    request_extent,
+)
 
 PERCENTILE_FIELDS = tuple(
     f"{side}_{pct}_ms" for side in ("client", "server", "gap") for pct in ("p50", "p95", "p99")
@@ -24,9 +31,8 @@ BREAKDOWNS = ("route", "app_version", "os_name", "network_type", "service_name")
 
 @dataclass(frozen=True)
 class LatencyEstimate:
-    """Paired requests matching the filters and the extent of their client starts."""
+    """The extent of the client starts of the requests under the client-side filters."""
 
-    requests: int
     first_ns: int | None
     last_ns: int | None
 
@@ -44,10 +50,7 @@ class LatencySummary:
 
 
 def estimate(reader: StoreReader, filters: LatencyFilters) -> LatencyEstimate:
-    groups = latency_groups(reader, ["all"], filters)
-    if not groups:
-        return LatencyEstimate(0, None, None)
-    return LatencyEstimate(groups[0].count, groups[0].first_ns, groups[0].last_ns)
+    return LatencyEstimate(*request_extent(reader, filters))
 
 
 def summary(

@@ -42,8 +42,13 @@ class RetryableError(IngestError):
 
 
 class Overloaded(RetryableError):
-    """The ingest queue is full (HTTP 429, gRPC RESOURCE_EXHAUSTED with RetryInfo)."""
+    """Too many exports are being read at once (HTTP 429, gRPC RESOURCE_EXHAUSTED with RetryInfo)."""
+
+
+class RequestTimeout(RetryableError):
+    """The client did not send its whole body within the body timeout (HTTP 408)."""
 
 
 class Unavailable(RetryableError):
-    """The server is starting, stopping or cannot make data durable (HTTP 503, gRPC UNAVAILABLE)."""
+    """The server is starting or stopping, cannot make data durable, or its write-ahead log is
+    full (HTTP 503, gRPC UNAVAILABLE)."""

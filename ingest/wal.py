@@ -132,6 +132,15 @@ class WriteAheadLog:
                 offset += HEADER.size + length
                 yield WalRecord(SIGNALS_BY_CODE[code], payload, Position(number, offset))
 
+    def read_payload(self, end: Position, length: int) -> bytes:
+        """The payload of the record that ends at ``end`` (a spilled record, read back)."""
+        with open(self.directory / _segment_name(end.segment), "rb") as handle:
+            handle.seek(end.offset - length)
+            payload = handle.read(length)
+        if len(payload) != length:
+            raise OSError(f"write-ahead log segment {end.segment} is shorter than expected")
+        return payload
+
     def read_checkpoint(self) -> Position:
         path = self.directory / CHECKPOINT
         if not path.exists():

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from tracebridge.domain import SpanKind, SpanSide, StatusCode
 from tracebridge.query.explain_models import Edge, Phases, PhaseStats, QueuedMessage
@@ -336,6 +336,16 @@ class LatencyRow(Document):
     gap_p99_ms: float
     phases: dict[str, PhaseStats] | None = None  # issue 14: only with ?phases=true
     edge_served_share: float | None = None  # issue 14: only with ?phases=true
+
+    # The return stays unannotated: an annotation would replace the row's schema in /openapi.json.
+    @model_serializer(mode="wrap")
+    def _phases_only_when_asked(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        """Without ``?phases=true`` a row is exactly the contract's: the two fields are left out."""
+        data = handler(self)
+        if self.phases is None and self.edge_served_share is None:
+            data.pop("phases", None)
+            data.pop("edge_served_share", None)
+        return data
 
 
 class Latency(Document):

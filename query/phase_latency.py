@@ -57,7 +57,9 @@ assert set(GROUP_COLUMNS) == set(GROUP_BY_CHOICES)
 
 def _requests_sql(column: str) -> str:
     """The latency API's requests (``REQUEST_PAIRS`` under its filters) with the row key."""
-    return f"SELECT {column} AS Key, TraceId, ClientSpanId FROM ({REQUEST_PAIRS}) WHERE {PAIR_FILTER_SQL}"
+    return (
+        f"SELECT {column} AS Key, TraceId, ClientSpanId FROM ({REQUEST_PAIRS[True]}) WHERE {PAIR_FILTER_SQL}"
+    )
 
 
 def _client_spans_sql(requests: str) -> str:
@@ -150,9 +152,8 @@ def _served_at_edge(reader: StoreReader, trace_ids: Sequence[str]) -> set[tuple[
     tree = SpanTree(spans)
     served = set()
     for pair in pair_requests(spans):
-        if pair.servers:
-            answer = max(pair.servers, key=lambda s: (s.end_time_unix_nano, s.span_id))
-            hop = edge_hop(pair.client, answer, tree, edge_ids)
+        if pair.server is not None:  # the answering attempt
+            hop = edge_hop(pair.client, pair.server, tree, edge_ids)
             if hop is not None and hop.served_at_edge:
                 served.add((pair.client.trace_id, pair.client.span_id))
     return served

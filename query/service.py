@@ -293,6 +293,12 @@ def percentile_fields(group: LatencyGroup) -> dict[str, int | float]:
     return out
 
 
+def request_extent(reader: StoreReader, filters: LatencyFilters) -> tuple[int | None, int | None]:
+    """First and last start of the client requests under the client-side filters (cheap: for
+    choosing a window and bucket size before ``latency_groups``)."""
+    return reader.request_extent(vars(filters))
+
+
 def gap_histogram(
     reader: StoreReader, filters: LatencyFilters, bins: int
 ) -> list[tuple[float, float, float]]:

@@ -144,17 +144,18 @@ def start_server(
     server = LiveServer(
         process, data_dir, found["otlp-http"], found["otlp-grpc"], found["api"], env or {}, output
     )
-    _drain(process)
+    _drain(process, output)
     return server
 
 
-def _drain(process: subprocess.Popen[str]) -> None:
+def _drain(process: subprocess.Popen[str], output: list[str]) -> None:
+    """Keep reading the server's output (into ``output``, so tests can inspect its log)."""
     import threading
 
     def pump() -> None:
         assert process.stdout is not None
-        for _ in process.stdout:
-            pass
+        for line in process.stdout:
+            output.append(line)
 
     threading.Thread(target=pump, daemon=True).start()
 

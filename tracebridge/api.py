@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
@@ -34,6 +34,50 @@ class IngestStats(BaseModel):
     queued_bytes: int
 
 
+# Liveness and readiness, as the contract defines them (no credentials, no data revealed).
+#
+# ``GET /healthz``: 200 while the process accepts data (the write-ahead log takes it even when the
+# store is down), 503 while starting or stopping. ``GET /readyz``: the same body; 503 when a
+# backlog exists and the store has accepted nothing for ``ready_stall_seconds`` (60 s), or when the
+# process does not accept data. Body: ``status``, ``store`` (``ok|unreachable``), ``writer``
+# (``running|retrying|stopped``), ``backlog_items`` (acknowledged export requests not yet
+# stored), ``backlog_bytes``, ``oldest_unstored_age_s``, ``dead_letters``, ``last_error`` (the
+# store's error while retrying, else null).
+health_router = APIRouter(include_in_schema=False)
+
+
+def _report(request: Request) -> tuple[dict[str, object], bool, bool]:
+    """(body, live, ready)."""
+    runtime: Runtime = request.app.state.runtime
+    pipeline = runtime.pipeline
+    status = pipeline.status()
+    live = pipeline.accepting
+    stalled = status.stalled(runtime.settings.ready_stall_seconds)
+    body: dict[str, object] = {
+        "status": "ok" if live and not stalled else ("stalled" if live else "unavailable"),
+        "store": "ok" if runtime.reader.ping() else "unreachable",
+        "writer": status.writer,
+        "backlog_items": status.backlog_items,
+        "backlog_bytes": status.backlog_bytes,
+        "oldest_unstored_age_s": status.oldest_unstored_age_s,
+        "dead_letters": pipeline.dead_letters.count(),
+        "last_error": status.last_error,
+    }
+    return body, live, live and not stalled
+
+
+@health_router.get("/healthz")
+def healthz(request: Request) -> JSONResponse:
+    body, live, _ = _report(request)
+    return JSONResponse(body, status_code=200 if live else 503)
+
+
+@health_router.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    body, _, ready = _report(request)
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
 def _provide(app: FastAPI, runtime: Runtime) -> None:
     """What the stages' dependencies read from ``app.state``."""
     app.state.runtime = runtime
@@ -43,6 +87,7 @@ def _provide(app: FastAPI, runtime: Runtime) -> None:
     app.state.read_tokens = runtime.settings.read_token_set
     app.state.signer = runtime.signer
     app.state.signin_failures = runtime.signin_failures
+    app.state.intake = runtime.intake
 
 
 def create_otlp_app(runtime: Runtime) -> FastAPI:
@@ -74,11 +119,7 @@ def create_api_app(runtime: Runtime) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _bad_request)
     query_errors.install(app)
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
-        if runtime.reader.ping():
-            return JSONResponse({"status": "ok"})
-        return JSONResponse({"status": "unavailable"}, status_code=503)
+    app.include_router(health_router)
 
     @app.get("/api/v1/stats", dependencies=[Depends(require_read_token)], response_model=IngestStats)
     def stats() -> IngestStats:
@@ -86,7 +127,11 @@ def create_api_app(runtime: Runtime) -> FastAPI:
         insert retries, dead-lettered, replayed at start) and bytes waiting for the store."""
         pipeline = runtime.pipeline
         return IngestStats.model_validate(
-            {**pipeline.counters.snapshot(), "queued_bytes": pipeline.queued_bytes}
+            {
+                **pipeline.counters.snapshot(),
+                "queued_bytes": pipeline.queued_bytes,
+                "dead_letters": pipeline.dead_letters.count(),
+            }
         )
 
     for router in query_routers:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tracebridge.auth import SessionSigner
+from tracebridge.collector.limits import IntakeLimiter
 from tracebridge.ingest.pipeline import IngestPipeline
 from tracebridge.ratelimit import FailureLimiter
 from tracebridge.settings import Settings
@@ -24,7 +25,10 @@ class Runtime:
     # process) and the per-address limit on wrong tokens
     signer: SessionSigner = field(init=False)
     signin_failures: FailureLimiter = field(init=False)
+    # one budget of exports read and decoded at once, shared by OTLP/HTTP and OTLP/gRPC
+    intake: IntakeLimiter = field(init=False)
 
     def __post_init__(self) -> None:
         self.signer = SessionSigner.from_setting(self.settings.signin_secret)
         self.signin_failures = FailureLimiter(self.settings.signin_failures_per_minute)
+        self.intake = IntakeLimiter(self.settings.intake_max_concurrent)

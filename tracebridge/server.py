@@ -22,6 +22,8 @@ import uvicorn
 
 from tracebridge.api import create_api_app, create_otlp_app
 from tracebridge.collector.grpc import build_server
+from tracebridge.collector.limits import http_config, raise_open_files_limit, return_big_buffers_to_the_os
+from tracebridge.ingest.data_lock import DataDirInUse, DataDirLock
 from tracebridge.ingest.pipeline import IngestPipeline
 from tracebridge.ingest.wal import WriteAheadLog
 from tracebridge.runtime import Runtime
@@ -97,10 +99,15 @@ def _bind(host: str, port: int, flag: str) -> socket.socket:
     return sock
 
 
-def _open_runtime_or_explain(settings: Settings) -> Runtime:
+def _open_runtime_or_explain(settings: Settings, lock: DataDirLock) -> Runtime:
+    try:
+        lock.acquire()
+    except DataDirInUse as exc:
+        raise StartupError(f"{exc}: stop the other process or pass --data-dir.") from exc
     try:
         return open_runtime(settings)
     except Exception as exc:
+        lock.release()
         if settings.clickhouse_url:
             where = urlsplit(settings.clickhouse_url)
             raise StartupError(
@@ -112,21 +119,37 @@ def _open_runtime_or_explain(settings: Settings) -> Runtime:
         ) from exc
 
 
-def open_runtime(settings: Settings) -> Runtime:
-    """Open the store (one client for the writer, a pool for readers), migrate, start ingest."""
+def open_pipeline(settings: Settings) -> IngestPipeline:
+    """The store's writer client (schema migrated), the write-ahead log and the pipeline, not
+    started. The caller holds the data directory's lock."""
     write_client = LockedClient(open_client(settings))
     layout = store_layout(settings)
     migrate(write_client, layout)
     apply_retention(write_client, settings.retention_days, layout)
-    read_client = ClientPool([open_client(settings) for _ in range(settings.read_clients)])
     wal = WriteAheadLog(settings.wal_dir, settings.wal_segment_bytes, fsync=settings.durability == "fsync")
     schema_file = (
         None if settings.clickhouse_url else write_schema_file(settings.data_dir.resolve() / "format_schemas")
     )
-    pipeline = IngestPipeline(settings, StoreWriter(write_client, schema_file), wal)
+    purge = (
+        settings.store_purge_above_bytes
+        if schema_file is not None and settings.store_purge_above_bytes
+        else None
+    )
+    return IngestPipeline(settings, StoreWriter(write_client, schema_file, purge), wal)
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    """Open the store (one client for the writer, a pool for readers), migrate, start ingest.
+
+    Start-up order: what the write-ahead log holds past its checkpoint is queued for the writer
+    ahead of anything new, then the receivers open at once (they do not wait for the replay to
+    reach the store). Nothing acknowledged is lost either way, and readers de-duplicate, so a
+    record stored just before a crash and replayed shows once."""
+    pipeline = open_pipeline(settings)
+    read_client = ClientPool([open_client(settings) for _ in range(settings.read_clients)])
     replayed = pipeline.start()
     if replayed:
-        log.info("replayed %d acknowledged request(s) from the write-ahead log", replayed)
+        log.info("replaying %d acknowledged request(s) from the write-ahead log into the store", replayed)
     return Runtime(settings=settings, reader=StoreReader(read_client), pipeline=pipeline)
 
 
@@ -141,15 +164,19 @@ class TracebridgeServer:
 
     async def serve(self, on_ready: Callable[[Bindings], None] | None = None) -> None:
         s = self.settings
+        raise_open_files_limit()
+        return_big_buffers_to_the_os()
         with contextlib.ExitStack() as on_failure:  # sockets bound so far are closed if start-up fails
             http_sock = _bind(s.host, s.otlp_http_port, "--otlp-http-port")
             on_failure.callback(http_sock.close)
             api_sock = _bind(s.host, s.api_port, "--api-port")
             on_failure.callback(api_sock.close)
-            self.runtime = runtime = await asyncio.to_thread(_open_runtime_or_explain, s)
+            lock = DataDirLock(s.data_dir)
+            self.runtime = runtime = await asyncio.to_thread(_open_runtime_or_explain, s, lock)
+            on_failure.callback(lock.release)
             try:
                 grpc_server, grpc_port = build_server(
-                    s, runtime.pipeline, _url_host(s.host), s.otlp_grpc_port
+                    s, runtime.pipeline, runtime.intake, _url_host(s.host), s.otlp_grpc_port
                 )
             except (OSError, RuntimeError) as exc:  # grpc cannot bind the port
                 await asyncio.to_thread(runtime.pipeline.stop)
@@ -161,10 +188,9 @@ class TracebridgeServer:
             on_failure.pop_all()
         grpc_server.start()
         self.bindings = Bindings(s.host, http_sock.getsockname()[1], grpc_port, api_sock.getsockname()[1])
-        common = {"log_level": "warning", "access_log": False, "lifespan": "off", "timeout_keep_alive": 30}
         self._servers = [
-            _QuietServer(uvicorn.Config(create_otlp_app(runtime), **common)),  # type: ignore[arg-type]
-            _QuietServer(uvicorn.Config(create_api_app(runtime), **common)),  # type: ignore[arg-type]
+            _QuietServer(http_config(create_otlp_app(runtime), s)),
+            _QuietServer(http_config(create_api_app(runtime), s)),
         ]
         self._loop = asyncio.get_running_loop()
         tasks = [
@@ -182,6 +208,7 @@ class TracebridgeServer:
         finally:
             grpc_server.stop(grace=5).wait()
             await asyncio.to_thread(runtime.pipeline.stop)
+            lock.release()
 
     def request_stop(self) -> None:
         for server in self._servers:

@@ -54,12 +54,23 @@ class Settings(BaseSettings):
 
     read_clients: int = Field(4, ge=1, le=64)
     max_body_bytes: int = Field(64 * 1024 * 1024, gt=0)
-    queue_max_bytes: int = Field(256 * 1024 * 1024, gt=0)
+    queue_max_bytes: int = Field(8 * 1024 * 1024, ge=0)
+    wal_max_bytes: int = Field(2 * 1024 * 1024 * 1024, gt=0)
     batch_max_items: int = Field(50_000, gt=0)
-    batch_max_bytes: int = Field(32 * 1024 * 1024, gt=0)
+    batch_max_bytes: int = Field(8 * 1024 * 1024, gt=0)
     batch_max_wait_ms: int = Field(200, ge=0)
     durability: Literal["fsync", "none"] = "fsync"
     wal_segment_bytes: int = Field(64 * 1024 * 1024, gt=0)
+    store_retry_max_seconds: float = Field(10.0, gt=0)
+    dead_letter_attempts: int = Field(3, ge=1)
+    ready_stall_seconds: float = Field(60.0, gt=0)
+    intake_max_concurrent: int = Field(8, ge=1)
+    header_timeout_seconds: float = Field(10.0, gt=0)
+    keep_alive_seconds: int = Field(15, ge=1)
+    body_timeout_seconds: float = Field(60.0, gt=0)
+    # Embedded store: above this resident size the engine's allocator returns free pages after an
+    # insert (store/writer.py); 0 never does.
+    store_purge_above_bytes: int = Field(448 * 1024 * 1024, ge=0)
 
     @field_validator("signin_secret")
     @classmethod
@@ -79,6 +90,10 @@ class Settings(BaseSettings):
     @property
     def wal_dir(self) -> Path:
         return self.data_dir.resolve() / "wal"
+
+    @property
+    def dead_letter_dir(self) -> Path:
+        return self.data_dir.resolve() / "dead-letter"
 
     @property
     def chdb_dir(self) -> Path:

@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from tracebridge.query.crashes import sql
 from tracebridge.query.crashes.records import FATAL_KINDS
 from tracebridge.query.crashes.sessions import infer_sessions
 from tracebridge.query.filters import check_mapping, optional_time
@@ -32,12 +31,12 @@ def version_health(reader: StoreReader, params: Mapping[str, str]) -> list[Versi
     until = optional_time(params, "until")
     until = time.time_ns() if until is None else until
     os_name = params.get("os_name") or ""
-    window = {"since": max(until - WINDOW_NS, 0), "until": until, "os_name": os_name}
+    since = max(until - WINDOW_NS, 0)
     sessions: dict[str, tuple[str, str, str]] = {
         r["SessionId"]: (r["Version"], r["Os"], r["Device"])
-        for r in reader.rows(sql.SELECT_ACTIVE_SESSIONS, window)
+        for r in reader.active_sessions(since, until, os_name)
     }
-    crashes = reader.rows(sql.SELECT_WINDOW_CRASHES, window)
+    crashes = reader.window_crashes(since, until, os_name)
     inferred = infer_sessions(
         reader, ((c["DeviceId"], int(c["TimeNs"])) for c in crashes if not c["SessionId"])
     )

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tracebridge.query.crashes import enrich, sql
+from tracebridge.query.crashes import enrich
 from tracebridge.query.crashes.filters import CrashFilters, parse_crash_filters, parse_group_filters
 from tracebridge.query.crashes.health import version_health as version_health
 from tracebridge.query.crashes.records import cached_fingerprint, crash_fields, crash_summary, group_of
@@ -46,11 +46,11 @@ def _summaries(reader: StoreReader, rows: Sequence[Mapping[str, Any]]) -> list[C
 
 def crashes_in_trace(reader: StoreReader, trace_id: str) -> list[CrashSummary]:
     """Crashes whose record carries this trace id, oldest first."""
-    return _summaries(reader, reader.rows(sql.SELECT_CRASHES_IN_TRACE, {"trace_id": trace_id}))
+    return _summaries(reader, reader.crashes_in_trace(trace_id))
 
 
 def _session_crash_ids(reader: StoreReader, session_id: str) -> list[str]:
-    direct = [r["CrashId"] for r in reader.rows(sql.SELECT_SESSION_CRASH_IDS, {"session_ids": [session_id]})]
+    direct = reader.session_crash_ids([session_id])
     inferred = inferred_crash_ids(reader, [session_id]).get(session_id, [])
     return direct + [c for c in inferred if c not in direct]
 
@@ -60,7 +60,7 @@ def crashes_in_session(reader: StoreReader, session_id: str) -> list[CrashSummar
     ids = _session_crash_ids(reader, session_id)
     if not ids:
         return []
-    rows = reader.rows(sql.SELECT_CRASHES_BY_IDS, {"crash_ids": ids})
+    rows = reader.crashes_by_ids(ids)
     crashes = _summaries(reader, rows)
     return [c for c in crashes if c.session_id == session_id]
 
@@ -71,8 +71,7 @@ def crash_counts_by_session(reader: StoreReader, session_ids: Sequence[str]) -> 
     if not ids:
         return {}
     counts: Counter[str] = Counter()
-    for row in reader.rows(sql.SELECT_SESSION_CRASH_COUNTS, {"session_ids": ids}):
-        counts[row["SessionId"]] += int(row["Crashes"])
+    counts.update(reader.session_crash_counts(ids))
     for session, crash_ids in inferred_crash_ids(reader, ids).items():
         counts[session] += len(crash_ids)
     return dict(counts)
@@ -82,10 +81,9 @@ def crash_document(reader: StoreReader, crash_id: str, last_n: int = DEFAULT_LAS
     """GET /api/v1/crashes/{id}: the crash, its session's last requests with their backend spans
     and gaps, the backend errors in those traces, and the span active at crash time. NotFound if
     unknown."""
-    rows = reader.rows(sql.SELECT_CRASH, {"crash_id": crash_id})
-    if not rows:
+    row = reader.crash(crash_id)
+    if row is None:
         raise NotFound(f"crash {crash_id} not found")
-    row = rows[0]
     session_id, inferred = resolve([row], reader)[crash_id]
     document = crash_fields(row, session_id, inferred)
     time_ns = document["time_unix_nano"]
@@ -95,9 +93,7 @@ def crash_document(reader: StoreReader, crash_id: str, last_n: int = DEFAULT_LAS
     request_ids: set[str] | None = None
     trace_ids: list[str] = []
     if session_id:
-        recent = reader.rows(
-            sql.SELECT_REQUESTS_BEFORE, {"session_id": session_id, "until": time_ns, "limit": max(last_n, 1)}
-        )
+        recent = reader.requests_before(session_id, time_ns, max(last_n, 1))
         request_ids = {r["SpanId"] for r in recent} or None
         trace_ids = sorted({r["TraceId"] for r in recent})
     if row["TraceId"] and row["TraceId"] not in trace_ids:
@@ -128,17 +124,7 @@ def crash_document(reader: StoreReader, crash_id: str, last_n: int = DEFAULT_LAS
 
 
 def _filtered_rows(reader: StoreReader, filters: CrashFilters, limit: int) -> list[dict[str, Any]]:
-    return reader.rows(
-        sql.SELECT_FILTERED_CRASHES,
-        {
-            "app_version": filters.app_version or "",
-            "os_name": filters.os_name or "",
-            "kind": filters.kind or "",
-            "since": filters.since or 0,
-            "until": filters.until or 0,
-            "limit": limit,
-        },
-    )
+    return reader.filtered_crashes(vars(filters), limit)
 
 
 def _matches(crash: CrashSummary, filters: CrashFilters) -> bool:
@@ -173,16 +159,7 @@ def list_crashes(reader: StoreReader, params: Mapping[str, str] | CrashFilters) 
 def crash_groups(reader: StoreReader, params: Mapping[str, str] | CrashFilters) -> list[CrashGroup]:
     """GET /api/v1/crash-groups: groups by fingerprint, most crashes first."""
     filters = params if isinstance(params, CrashFilters) else parse_group_filters(params)
-    variants = reader.rows(
-        sql.SELECT_CRASH_VARIANTS,
-        {
-            "app_version": filters.app_version or "",
-            "os_name": filters.os_name or "",
-            "kind": filters.kind or "",
-            "since": filters.since or 0,
-            "until": filters.until or 0,
-        },
-    )
+    variants = reader.crash_variants(vars(filters))
     orphans = [(d, int(t)) for v in variants for d, t in v["Orphans"]]
     inferred = infer_sessions(reader, orphans)
     groups: dict[str, dict[str, Any]] = {}

@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from tracebridge.query.crashes import sql
 from tracebridge.store.reader import StoreReader
 
 SESSION_GRACE_NS = 30 * 60 * 1_000_000_000
@@ -43,7 +42,7 @@ def device_sessions(reader: StoreReader, device_ids: Iterable[str]) -> dict[str,
     out: dict[str, list[SessionSpan]] = defaultdict(list)
     if not ids:
         return out
-    for row in reader.rows(sql.SELECT_DEVICE_SESSIONS, {"device_ids": ids}):
+    for row in reader.device_sessions(ids):
         out[row["DeviceId"]].append(SessionSpan(row["SessionId"], int(row["StartNs"]), int(row["EndNs"])))
     return out
 
@@ -67,11 +66,11 @@ def inferred_crash_ids(reader: StoreReader, session_ids: Sequence[str]) -> dict[
     if not session_ids:
         return {}
     devices: set[str] = set()
-    for row in reader.rows(sql.SELECT_SESSION_EXTENTS, {"session_ids": list(session_ids)}):
-        devices.update(d for d in row["DeviceIds"] if d)
+    for device_ids in reader.session_devices(session_ids).values():
+        devices.update(d for d in device_ids if d)
     if not devices:
         return {}
-    orphans = reader.rows(sql.SELECT_ORPHAN_CRASHES_OF_DEVICES, {"device_ids": sorted(devices)})
+    orphans = reader.orphan_crashes(MAX_ORPHANS, sorted(devices))
     if not orphans:
         return {}
     inferred = infer_sessions(reader, ((r["DeviceId"], int(r["TimeNs"])) for r in orphans))
@@ -90,7 +89,7 @@ MAX_ORPHANS = 100_000
 def sessions_with_inferred_crashes(reader: StoreReader) -> set[str]:
     """Sessions that only have crashes inferred from device and time (for ``has_crash`` search);
     at most ``MAX_ORPHANS`` session-less crashes are considered."""
-    orphans = reader.rows(sql.SELECT_ORPHAN_CRASHES, {"limit": MAX_ORPHANS})
+    orphans = reader.orphan_crashes(MAX_ORPHANS)
     return set(infer_sessions(reader, ((r["DeviceId"], int(r["TimeNs"])) for r in orphans)).values())
 
 

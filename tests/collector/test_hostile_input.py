@@ -130,11 +130,10 @@ def test_wrong_method_and_path(small_server: LiveServer) -> None:
     assert httpx.post(small_server.otlp_http + "/v1/nope", content=b"").status_code == 404
 
 
-def test_full_queue_is_429_with_retry_after(server_factory: Callable[..., LiveServer]) -> None:
-    """With the writer holding batches for 3 s and a 2 KB queue, the second request is refused."""
-    live = server_factory(
-        env={"TRACEBRIDGE_QUEUE_MAX_BYTES": "2048", "TRACEBRIDGE_BATCH_MAX_WAIT_MS": "3000"}
-    )
+def test_full_write_ahead_log_is_503_with_retry_after(server_factory: Callable[..., LiveServer]) -> None:
+    """With the writer holding batches for 3 s and a 2 KB log cap, the second request is refused
+    (not acknowledged: the client keeps it and retries)."""
+    live = server_factory(env={"TRACEBRIDGE_WAL_MAX_BYTES": "2048", "TRACEBRIDGE_BATCH_MAX_WAIT_MS": "3000"})
     first, _ = valid_body()
     padding = json.dumps({"pad": "x" * 1500})
     trace_id = os.urandom(16)
@@ -143,12 +142,12 @@ def test_full_queue_is_429_with_retry_after(server_factory: Callable[..., LiveSe
     )
     assert live.post("/v1/traces", big.SerializeToString()).status_code == 200
     response = live.post("/v1/traces", big.SerializeToString())
-    assert response.status_code == 429
+    assert response.status_code == 503
     assert int(response.headers["Retry-After"]) >= 1
     from google.rpc import error_details_pb2, status_pb2
 
     status = status_pb2.Status.FromString(response.content)
-    assert "queue" in status.message
+    assert "write-ahead log is full" in status.message
     info = error_details_pb2.RetryInfo()
     assert status.details[0].Unpack(info)
     live.wait_for(lambda: live.get(f"/api/v1/traces/{trace_id.hex()}").status_code == 200)

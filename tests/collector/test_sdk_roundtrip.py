@@ -183,4 +183,5 @@ def test_healthz_needs_no_credentials(server_factory: Callable[..., LiveServer])
     live = server_factory(env={"TRACEBRIDGE_READ_TOKENS": "secret-token"})
     response = httpx.get(live.api + "/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    body = response.json()
+    assert body["status"] == "ok" and body["store"] == "ok" and body["writer"] == "running"

@@ -76,3 +76,9 @@ def test_openapi_describes_the_new_endpoints(server: LiveServer) -> None:
     components = schema["components"]["schemas"]
     assert "single_variant_since_unix_nano" in components["StaleFlag"]["properties"]
     assert "time_to_usable_p99_ms" in components["ScreenRow"]["properties"]
+    assert {"phases", "edge"} <= set(components["Gap"]["properties"])
+    assert "queued" in components["Trace"]["properties"] and "queued" in components["Session"]["properties"]
+    assert {"phases", "edge_served_share"} <= set(components["LatencyRow"]["properties"])
+    assert {"queue_wait_ns", "consumer_span_id"} <= set(components["QueuedMessage"]["properties"])
+    assert {"client_to_edge_ns", "served_at_edge"} <= set(components["Edge"]["properties"])
+    assert "after_response_ns" in components["Phases"]["properties"]

@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from tests.conftest import LiveServer
-from tests.telemetry import BASE_TIME, MS, android_resource, backend_resource, span, traces_request
+from tests.ingest.faults import trace_export
 
 HOLD = {"TRACEBRIDGE_BATCH_MAX_WAIT_MS": "600000", "TRACEBRIDGE_BATCH_MAX_ITEMS": "1000000"}
 
 
 def export_body(spans_per_trace: int = 3) -> tuple[bytes, str, int]:
-    trace_id = os.urandom(16)
-    root = os.urandom(8)
-    client = span(
-        trace_id,
-        root,
-        "GET /orders/{id}",
-        BASE_TIME,
-        BASE_TIME + 300 * MS,
-        kind="client",
-        attributes={"http.request.method": "GET", "url.full": "https://api.example.com/orders/7"},
-    )
-    servers = [
-        span(
-            trace_id,
-            os.urandom(8),
-            f"step {i}",
-            BASE_TIME + (i + 1) * MS,
-            BASE_TIME + (i + 2) * MS,
-            parent=root,
-            kind="server",
-        )
-        for i in range(spans_per_trace - 1)
-    ]
-    request = traces_request(
-        [(android_resource(session_id="s-durable"), [client]), (backend_resource(), servers)]
-    )
-    return request.SerializeToString(), trace_id.hex(), spans_per_trace
+    return trace_export(spans_per_trace, session="s-durable")
 
 
 def span_count(live: LiveServer, trace_id: str) -> int:

@@ -46,3 +46,17 @@ def test_log_json_text_with_markers_for_deep_composites() -> None:
 def test_missing_type_digit_reads_as_string() -> None:
     assert from_stored(["k"], ["v"], "") == {"k": "v"}
     assert decode_value("", "0") is None
+
+
+def test_spans_stored_before_json_texts_still_decode() -> None:
+    """Arrays and key-value lists of spans stored before migration 0014 are base64 protobuf."""
+    array = common_pb2.ArrayValue(
+        values=[common_pb2.AnyValue(string_value="a"), common_pb2.AnyValue(int_value=7)]
+    )
+    assert decode_value(base64.b64encode(array.SerializeToString()).decode(), ARRAY) == ["a", 7]
+
+
+def test_composites_are_stored_as_exporter_json_text() -> None:
+    _, texts, types = to_stored({"list": ["a", 1, 2.0, True], "map": {"k": "v", "ü": [1]}})
+    assert texts == ['["a",1,2.0,true]', '{"k":"v","ü":[1]}']
+    assert types == ARRAY + KVLIST

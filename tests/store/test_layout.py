@@ -9,17 +9,14 @@ import pytest
 
 from tests.store.scripts import run_store_script
 from tracebridge.store.layout import Layout, TemplateError
-from tracebridge.store.migrator import CREATE_MIGRATIONS_TABLE, load_migrations, render_statements
+from tracebridge.store.migrator import schema_statements
 
 PLAIN = Layout()
 CLUSTER = Layout(database="tracebridge", cluster="tb", replicated=True)
 
 
 def rendered(layout: Layout) -> list[str]:
-    statements = render_statements(CREATE_MIGRATIONS_TABLE, layout)
-    for migration in load_migrations():
-        statements.extend(migration.statements(layout))
-    return statements
+    return schema_statements(layout)
 
 
 def created_tables(statements: list[str]) -> dict[str, str]:
@@ -118,3 +115,16 @@ def test_on_cluster_ddl_parses(tmp_path: Path) -> None:
     statements = rendered(CLUSTER)
     (tmp_path / "ddl.json").write_text(json.dumps(statements))
     assert run_store_script(FORMAT_ALL, tmp_path / "chdb", str(tmp_path / "ddl.json"), env={}) == []
+
+
+def test_schema_command_prints_node_local_ddl_for_a_new_shard() -> None:
+    import subprocess
+    import sys
+
+    args = ["schema", "--clickhouse-cluster", "tb", "--clickhouse-replicated", "--node-local"]
+    out = subprocess.run(
+        [sys.executable, "-m", "tracebridge.cli", *args], capture_output=True, text=True, check=True
+    ).stdout
+    assert "CREATE TABLE IF NOT EXISTS otel_traces_local\n" in out
+    assert "ENGINE = Distributed('tb', 'tracebridge', 'otel_traces_local', cityHash64(TraceId))" in out
+    assert "ON CLUSTER" not in out and "\nINSERT" not in out

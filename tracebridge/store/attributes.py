@@ -2,9 +2,11 @@
 
 The store keeps an attribute set as a map of texts (``SpanAttributes``) and a string of type
 digits, one per attribute in key order (``SpanAttributeTypes``): 1 string, 2 bool, 3 int,
-4 double, 5 array, 6 kvlist, 7 bytes, 0 empty. Arrays and key-value lists are either base64 of
-their OTLP protobuf (span-side attributes) or JSON text (log bodies and attributes), whose
-values nested two levels deep are marker objects holding base64 protobuf. ``from_stored``
+4 double, 5 array, 6 kvlist, 7 bytes, 0 empty. Texts are what the Collector's clickhouseexporter
+writes: numbers and booleans printed, bytes base64, arrays and key-value lists as JSON text
+(doubles keep a decimal point, so 2.0 reads back as a double); a composite nested two levels deep
+is a marker object holding the base64 of its OTLP protobuf. Spans stored before migration 0014
+have arrays and key-value lists as base64 of their OTLP protobuf; both are read. ``from_stored``
 turns all of it back into JSON-ready values with their OTLP type: int, float, bool, str, bytes
 as base64 text, arrays as lists, key-value lists as dicts. ``to_stored`` is its inverse.
 """
@@ -99,27 +101,8 @@ def anyvalue_to_python(value: common_pb2.AnyValue) -> Any:
     return getattr(value, kind)
 
 
-def python_to_anyvalue(value: Any) -> common_pb2.AnyValue:
-    out = common_pb2.AnyValue()
-    if isinstance(value, bool):
-        out.bool_value = value
-    elif isinstance(value, int):
-        out.int_value = value
-    elif isinstance(value, float):
-        out.double_value = value
-    elif isinstance(value, list | tuple):
-        out.array_value.values.extend(python_to_anyvalue(v) for v in value)
-    elif isinstance(value, dict):
-        out.kvlist_value.values.extend(
-            common_pb2.KeyValue(key=k, value=python_to_anyvalue(v)) for k, v in value.items()
-        )
-    elif value is not None:
-        out.string_value = str(value)
-    return out
-
-
 def to_stored(attributes: Mapping[str, Any]) -> tuple[list[str], list[str], str]:
-    """Encode Python attribute values as the span store does: (keys, texts, type digits)."""
+    """Encode Python attribute values as the store does: (keys, texts, type digits)."""
     keys: list[str] = []
     texts: list[str] = []
     types: list[str] = []
@@ -131,12 +114,8 @@ def to_stored(attributes: Mapping[str, Any]) -> tuple[list[str], list[str], str]
             texts.append("true" if value else "false")
         elif kind == DOUBLE:
             texts.append(repr(float(value)) if math.isfinite(value) else str(value))
-        elif kind == ARRAY:
-            texts.append(base64.b64encode(python_to_anyvalue(value).array_value.SerializeToString()).decode())
-        elif kind == KVLIST:
-            texts.append(
-                base64.b64encode(python_to_anyvalue(value).kvlist_value.SerializeToString()).decode()
-            )
+        elif kind in (ARRAY, KVLIST):
+            texts.append(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
         elif kind == NONE:
             texts.append("")
         else:

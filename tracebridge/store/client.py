@@ -50,18 +50,30 @@ def store_layout(settings: Settings) -> Layout:
     )
 
 
+# Server settings of the embedded engine, sized for a process that shares its machine (ClickHouse's
+# defaults are sized for a dedicated server: 5 GiB mark and primary-index caches). The caches fill
+# lazily; these bounds cover the marks and primary keys of tens of millions of spans (docs/ingest.md).
+EMBEDDED_ENGINE_OPTIONS: dict[str, int] = {
+    "mark_cache_size": 128 * 1024 * 1024,
+    "index_mark_cache_size": 16 * 1024 * 1024,
+    "primary_index_cache_size": 64 * 1024 * 1024,
+    "uncompressed_cache_size": 0,
+}
+
+
 def open_client(settings: Settings) -> Client:
     """A client with the tracebridge database created and selected.
 
     chDB allows one data path per process; every client opened by this process on the
-    same path shares the engine (and, in the cluster layout, one cluster config file).
+    same path shares the engine (the first one starts it with ``EMBEDDED_ENGINE_OPTIONS`` and, in
+    the cluster layout, one cluster config file).
     """
     client_settings = CLUSTER_SETTINGS if settings.clickhouse_cluster else {}
     if settings.clickhouse_url:
         client = _server_client(settings.clickhouse_url, client_settings)
     else:
         settings.chdb_dir.mkdir(parents=True, exist_ok=True)
-        options: dict[str, str] = {}
+        options: dict[str, str | int] = dict(EMBEDDED_ENGINE_OPTIONS)
         if settings.clickhouse_cluster:
             options["config-file"] = str(chdb_cluster_config(settings.data_dir, settings.clickhouse_cluster))
         client = clickhouse_connect.get_client(

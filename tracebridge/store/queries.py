@@ -1,8 +1,8 @@
 """The store's named read queries (every value a bound parameter, never formatted in).
 
-``StoreReader`` runs them and returns typed rows; nothing outside the store writes SQL for reads,
-except the crash queries, which still live in ``tracebridge.query.crashes.sql``. Optional filters
-are ``Nullable`` parameters: NULL means "no filter".
+``StoreReader`` runs them and returns typed rows; nothing outside the store writes SQL for reads
+(the crash queries are in ``crash_queries``, the span reads in ``spans``). Optional filters are
+``Nullable`` parameters: NULL means "no filter".
 """
 
 from __future__ import annotations
@@ -51,8 +51,10 @@ LIMIT {{limit:UInt32}}
 """
 
 # Counts of some sessions from the session index (exact distinct: a re-sent span counts once), and
-# whether any span of their traces (backend spans joined by trace id too) is in error
-# (tracebridge_span_in_error over the trace index Doc: 5 = SpanKind, 9 = StatusCode, 20 = HttpStatus).
+# whether any span of their traces (backend spans joined by trace id too) is in error:
+# tracebridge_span_in_error over the trace index Doc (5 = SpanKind, 9 = StatusCode, 20 = HttpStatus).
+# The index's IsError (status Error or HTTP >= 500) implies that rule, and without it only a CLIENT
+# span can be in error, so the JSON is read only for rows that mention "Client" (exact, and cheap).
 SELECT_SESSION_COUNTS = """
 SELECT SessionId, uniqExact(TraceId) AS TraceCount, uniqExact(TraceId, SpanId) AS SpanCount
 FROM tracebridge_session_spans
@@ -61,25 +63,59 @@ GROUP BY SessionId
 """
 
 SELECT_SESSION_ERRORS = """
-SELECT sessions.SessionId AS SessionId,
-       max(tracebridge_span_in_error(JSONExtractString(ti.Doc, 9), JSONExtractString(ti.Doc, 5),
-                                     JSONExtractUInt(ti.Doc, 20))) AS HasError
-FROM tracebridge_trace_index AS ti
-INNER JOIN (
+SELECT sessions.SessionId AS SessionId, max(traces.HasError) AS HasError
+FROM (
     SELECT DISTINCT SessionId, TraceId FROM tracebridge_session_spans WHERE SessionId IN {session_ids:Array(String)}
-) AS sessions ON ti.TraceId = sessions.TraceId
-WHERE ti.TraceId IN (SELECT TraceId FROM tracebridge_session_spans WHERE SessionId IN {session_ids:Array(String)})
+) AS sessions
+INNER JOIN (
+    SELECT TraceId,
+           max(IsError = 1 OR (position(Doc, '"Client"') > 0
+               AND tracebridge_span_in_error(JSONExtractString(Doc, 9), JSONExtractString(Doc, 5),
+                                             JSONExtractUInt(Doc, 20)) = 1)) AS HasError
+    FROM tracebridge_trace_index
+    WHERE TraceId IN (SELECT TraceId FROM tracebridge_session_spans WHERE SessionId IN {session_ids:Array(String)})
+    GROUP BY TraceId
+) AS traces ON sessions.TraceId = traces.TraceId
 GROUP BY SessionId
 """
 
 # ---------------------------------------------------------------- request pairs and latency
 
 # One row per client request that reached the backend, with the attempt that answers it (migration
-# 0011): hop rows without a client half are re-keyed to their parent, then merged again. Route:
-# the answering server's declared http.route, else the client's templated path, else the server's,
-# else the client span name (tracebridge.query.gaps.route_of).
-REQUEST_PAIRS = """
-SELECT TraceId, RequestId AS ClientSpanId, tupleElement(Answer, 'ServerSpanId') AS ServerSpanId,
+# 0011). The client rows (FINAL: halves merged) hold the answers of servers directly below them;
+# the answers of servers below a proxy hop (hop rows with servers: few) join by the hop's parent,
+# and the later-ending of the two answers wins. The join costs about as much as the rest of the
+# query, so readers first ask whether any proxied answer exists (SELECT_HAS_PROXIED_ANSWERS) and
+# use the variant without it when none does. Route: the answering server's declared http.route,
+# else the client's templated path, else the server's, else the client span name
+# (tracebridge.query.gaps.route_of).
+_CLIENT_ROWS = """
+    SELECT TraceId, ClientSpanId, ClientStart, ClientDuration, ClientRoute, ClientName, AppVersion, OsName,
+           OsVersion, DeviceModel, NetworkType, Answer
+    FROM tracebridge_request_pairs FINAL
+    WHERE HasClient = 1
+"""
+
+_PROXIED_ANSWERS = """
+    SELECT TraceId, UpstreamSpanId AS ClientSpanId, max(Answer) AS Answer
+    FROM tracebridge_request_pairs FINAL
+    WHERE HasHop = 1 AND HasServer = 1 AND HasClient = 0
+    GROUP BY TraceId, ClientSpanId
+"""
+
+SELECT_HAS_PROXIED_ANSWERS = f"SELECT count() AS Found FROM ({_PROXIED_ANSWERS} LIMIT 1)"
+
+_WITH_PROXIED = f"""
+    SELECT client.TraceId AS TraceId, client.ClientSpanId AS ClientSpanId, ClientStart, ClientDuration, ClientRoute,
+           ClientName, AppVersion, OsName, OsVersion, DeviceModel, NetworkType,
+           if(proxied.ClientSpanId = '', client.Answer, greatest(client.Answer, proxied.Answer)) AS Answer
+    FROM ({_CLIENT_ROWS}) AS client
+    LEFT JOIN ({_PROXIED_ANSWERS}) AS proxied
+    ON client.TraceId = proxied.TraceId AND client.ClientSpanId = proxied.ClientSpanId
+"""
+
+_PAIR_COLUMNS = """
+SELECT TraceId, ClientSpanId, tupleElement(Answer, 'ServerSpanId') AS ServerSpanId,
        multiIf(tupleElement(Answer, 'DeclaredRoute') != '', tupleElement(Answer, 'DeclaredRoute'),
                ClientRoute != '', ClientRoute,
                tupleElement(Answer, 'ServerRoute') != '', tupleElement(Answer, 'ServerRoute'),
@@ -87,19 +123,16 @@ SELECT TraceId, RequestId AS ClientSpanId, tupleElement(Answer, 'ServerSpanId') 
        AppVersion, OsName, OsVersion, DeviceModel, NetworkType, tupleElement(Answer, 'ServiceName') AS ServiceName,
        toUnixTimestamp64Nano(ClientStart) AS ClientStartNs, toInt64(ClientDuration) AS ClientNs,
        toInt64(tupleElement(Answer, 'ServerDuration')) AS ServerNs
-FROM (
-    SELECT TraceId, RequestId, max(HasClient) AS HasClient, max(ClientStart) AS ClientStart,
-           max(ClientDuration) AS ClientDuration, max(ClientRoute) AS ClientRoute, max(ClientName) AS ClientName,
-           max(AppVersion) AS AppVersion, max(OsName) AS OsName, max(OsVersion) AS OsVersion,
-           max(DeviceModel) AS DeviceModel, max(NetworkType) AS NetworkType, max(Answer) AS Answer
-    FROM (
-        SELECT *, if(HasClient = 0 AND HasHop = 1, UpstreamSpanId, ClientSpanId) AS RequestId
-        FROM tracebridge_request_pairs FINAL
-    )
-    GROUP BY TraceId, RequestId
-    HAVING HasClient = 1 AND tupleElement(Answer, 'ServerSpanId') != ''
-)
 """
+
+# proxied answers present? -> the request pairs
+REQUEST_PAIRS: dict[bool, str] = {
+    proxied: f"""{_PAIR_COLUMNS}
+FROM ({_WITH_PROXIED if proxied else _CLIENT_ROWS})
+WHERE tupleElement(Answer, 'ServerSpanId') != ''
+"""
+    for proxied in (False, True)
+}
 
 _PAIR_FILTERS = """
   ({since:Nullable(Int64)} IS NULL OR ClientStartNs >= {since:Nullable(Int64)})
@@ -119,13 +152,14 @@ _PAIR_FILTERS = """
 # 'route', 'app_version', 'os_name', 'network_type', 'service_name', and 'route_time' (route and
 # bucket of the client start, buckets aligned on multiples of {bucket_ns}). Also the extent of the
 # client starts of each group.
-SELECT_LATENCY = f"""
+SELECT_LATENCY: dict[bool, str] = {
+    proxied: f"""
 SELECT Dim.1 AS Dimension, Dim.2 AS Key, Dim.3 AS BucketNs, count() AS Count,
        quantilesExactInclusive(0.5, 0.95, 0.99)(ClientNs) AS ClientQ,
        quantilesExactInclusive(0.5, 0.95, 0.99)(ServerNs) AS ServerQ,
        quantilesExactInclusive(0.5, 0.95, 0.99)(ClientNs - ServerNs) AS GapQ,
        min(ClientStartNs) AS FirstNs, max(ClientStartNs) AS LastNs
-FROM ({REQUEST_PAIRS})
+FROM ({REQUEST_PAIRS[proxied]})
 ARRAY JOIN arrayFilter(d -> has({{dimensions:Array(String)}}, d.1),
     [('all', '', toInt64(0)), ('route', Route, toInt64(0)), ('app_version', AppVersion, toInt64(0)),
      ('os_name', OsName, toInt64(0)), ('network_type', NetworkType, toInt64(0)),
@@ -135,22 +169,42 @@ WHERE {_PAIR_FILTERS}
 GROUP BY Dimension, Key, BucketNs
 ORDER BY Dimension, Count DESC, Key, BucketNs
 """
+    for proxied in (False, True)
+}
 
 # The answered requests of some traces, each with its answering attempt (the SQL twin of
 # tracebridge.query.pairing, compared with it by the storage suite).
 SELECT_ANSWERED_REQUESTS = f"""
 SELECT TraceId, ClientSpanId, ServerSpanId, Route, ServiceName, ClientNs, ServerNs
-FROM ({REQUEST_PAIRS})
+FROM ({REQUEST_PAIRS[True]})
 WHERE TraceId IN {{trace_ids:Array(String)}}
 ORDER BY TraceId, ClientSpanId
 """
 
+# The extent of the client requests' starts under the client-side filters (client halves only, no
+# FINAL: cheap; the latency dashboard's window and bucket size).
+SELECT_REQUEST_EXTENT = """
+SELECT count() AS Requests,
+       toUnixTimestamp64Nano(min(ClientStart)) AS FirstNs,
+       toUnixTimestamp64Nano(max(ClientStart)) AS LastNs
+FROM tracebridge_request_pairs
+WHERE HasClient = 1
+  AND ({since:Nullable(Int64)} IS NULL OR toUnixTimestamp64Nano(ClientStart) >= {since:Nullable(Int64)})
+  AND ({until:Nullable(Int64)} IS NULL OR toUnixTimestamp64Nano(ClientStart) <= {until:Nullable(Int64)})
+  AND ({app_version:Nullable(String)} IS NULL OR AppVersion = {app_version:Nullable(String)})
+  AND ({os_name:Nullable(String)} IS NULL OR OsName = {os_name:Nullable(String)})
+  AND ({network_type:Nullable(String)} IS NULL OR NetworkType = {network_type:Nullable(String)})
+"""
+
 # The distribution of gaps (ms) of the same requests, in adaptive bins (the latency dashboard).
-SELECT_GAP_HISTOGRAM = f"""
+SELECT_GAP_HISTOGRAM: dict[bool, str] = {
+    proxied: f"""
 SELECT histogram({{bins:UInt32}})((ClientNs - ServerNs) / 1e6) AS Bins
-FROM ({REQUEST_PAIRS})
+FROM ({REQUEST_PAIRS[proxied]})
 WHERE {_PAIR_FILTERS}
 """
+    for proxied in (False, True)
+}
 
 # ---------------------------------------------------------------- existence, activity, screens
 

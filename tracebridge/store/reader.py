@@ -1,7 +1,7 @@
 """The store reader: domain methods over the store's named queries, returning typed rows.
 
-Every query is a constant of ``tracebridge.store.queries`` (or of ``tracebridge.store.spans`` for the
-span reads) run with bound parameters. Reads de-duplicate before merges: a span re-sent by a retry
+Every query is a constant of ``tracebridge.store.queries``, ``crash_queries`` or ``spans`` run with
+bound parameters. Reads de-duplicate before merges: a span re-sent by a retry
 is stored twice until ReplacingMergeTree merges, and each read keeps one (``LIMIT 1 BY``,
 ``argMax``, ``FINAL``, aggregates that ignore repeats, or in Python, newest ingest first).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from tracebridge.store import queries, spans
+from tracebridge.store import crash_queries, queries, spans
 from tracebridge.store.client import LockedClient
 from tracebridge.store.rows import (
     AnsweredRequest,
@@ -39,6 +39,7 @@ CRASH_TREND_FILTERS = ("since", "until", "app_version", "os_name")
 LATENCY_DIMENSIONS = ("all", "route", "app_version", "os_name", "network_type", "service_name", "route_time")
 
 Filters = Mapping[str, "str | int | None"]
+Row = dict[str, Any]  # a crash query's row, by column name (see tracebridge/store/crash_queries.py)
 
 
 def _bind(filters: Filters, names: Sequence[str]) -> dict[str, Any]:
@@ -167,8 +168,18 @@ class StoreReader:
                 int(r["FirstNs"]),
                 int(r["LastNs"]),
             )
-            for r in self.rows(queries.SELECT_LATENCY, params)
+            for r in self.rows(queries.SELECT_LATENCY[self._proxied_answers()], params)
         ]
+
+    def _proxied_answers(self) -> bool:
+        """Whether any server answered below a proxy hop (else the pairs query skips that join)."""
+        return bool(self.rows(queries.SELECT_HAS_PROXIED_ANSWERS)[0]["Found"])
+
+    def request_extent(self, filters: Filters) -> tuple[int | None, int | None]:
+        """First and last client request start under the client-side filters (None: no request)."""
+        names = ("since", "until", "app_version", "os_name", "network_type")
+        row = self.rows(queries.SELECT_REQUEST_EXTENT, _bind(filters, names))[0]
+        return (int(row["FirstNs"]), int(row["LastNs"])) if int(row["Requests"]) else (None, None)
 
     def answered_requests(self, trace_ids: Sequence[str]) -> list[AnsweredRequest]:
         """The answered requests of these traces as the request pairs hold them (by trace, client span)."""
@@ -188,7 +199,8 @@ class StoreReader:
 
     def gap_histogram(self, filters: Filters, bins: int) -> list[tuple[float, float, float]]:
         """(lower ms, upper ms, requests) bins of the gaps of the same requests as ``latency``."""
-        row = self.rows(queries.SELECT_GAP_HISTOGRAM, {**_bind(filters, PAIR_FILTERS), "bins": bins})[0]
+        sql = queries.SELECT_GAP_HISTOGRAM[self._proxied_answers()]
+        row = self.rows(sql, {**_bind(filters, PAIR_FILTERS), "bins": bins})[0]
         return [(float(lo), float(hi), float(n)) for lo, hi, n in row["Bins"]]
 
     # ------------------------------------------------------------ crash trend (dashboards)
@@ -210,3 +222,80 @@ class StoreReader:
             CrashTrendRow(int(r["BucketNs"]), r["Version"], int(r["Crashes"]))
             for r in self.rows(queries.SELECT_CRASH_TREND, params)
         ]
+
+    # ------------------------------------------------------------ crashes (rows: crash_queries' columns)
+
+    def crash(self, crash_id: str) -> Row | None:
+        """One crash with its attributes (``DETAIL_COLUMNS``); None when unknown."""
+        rows = self.rows(crash_queries.SELECT_CRASH, {"crash_id": crash_id})
+        return rows[0] if rows else None
+
+    def crashes_by_ids(self, crash_ids: Sequence[str]) -> list[Row]:
+        return self.rows(crash_queries.SELECT_CRASHES_BY_IDS, {"crash_ids": list(crash_ids)})
+
+    def crashes_in_trace(self, trace_id: str) -> list[Row]:
+        return self.rows(crash_queries.SELECT_CRASHES_IN_TRACE, {"trace_id": trace_id})
+
+    def session_crash_ids(self, session_ids: Sequence[str]) -> list[str]:
+        """Ids of the crashes recorded with these session ids."""
+        params = {"session_ids": list(session_ids)}
+        return [r["CrashId"] for r in self.rows(crash_queries.SELECT_SESSION_CRASH_IDS, params)]
+
+    def session_crash_counts(self, session_ids: Sequence[str]) -> dict[str, int]:
+        params = {"session_ids": list(session_ids)}
+        return {
+            r["SessionId"]: int(r["Crashes"])
+            for r in self.rows(crash_queries.SELECT_SESSION_CRASH_COUNTS, params)
+        }
+
+    def orphan_crashes(self, limit: int, device_ids: Sequence[str] | None = None) -> list[Row]:
+        """Session-less crashes (``CrashId, DeviceId, TimeNs``), of some devices or of all."""
+        if device_ids is not None:
+            return self.rows(crash_queries.SELECT_ORPHAN_CRASHES_OF_DEVICES, {"device_ids": list(device_ids)})
+        return self.rows(crash_queries.SELECT_ORPHAN_CRASHES, {"limit": limit})
+
+    def session_devices(self, session_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The device ids of these sessions' client spans."""
+        params = {"session_ids": list(session_ids)}
+        return {
+            r["SessionId"]: list(r["DeviceIds"])
+            for r in self.rows(crash_queries.SELECT_SESSION_EXTENTS, params)
+        }
+
+    def device_sessions(self, device_ids: Sequence[str]) -> list[Row]:
+        """Every client session of these devices (``DeviceId, SessionId, StartNs, EndNs``)."""
+        return self.rows(crash_queries.SELECT_DEVICE_SESSIONS, {"device_ids": list(device_ids)})
+
+    def requests_before(self, session_id: str, until: int, limit: int) -> list[Row]:
+        """The session's client requests (``TraceId, SpanId, StartNs``) started at or before ``until``."""
+        params = {"session_id": session_id, "until": until, "limit": limit}
+        return self.rows(crash_queries.SELECT_REQUESTS_BEFORE, params)
+
+    def filtered_crashes(self, filters: Filters, limit: int) -> list[Row]:
+        """Crashes matching app_version, os_name, kind, since, until (empty/0: no filter), newest first."""
+        return self.rows(crash_queries.SELECT_FILTERED_CRASHES, {**_crash_filters(filters), "limit": limit})
+
+    def crash_variants(self, filters: Filters) -> list[Row]:
+        """Crashes pre-aggregated per (type, stack, message when no stack), for grouping."""
+        return self.rows(crash_queries.SELECT_CRASH_VARIANTS, _crash_filters(filters))
+
+    def active_sessions(self, since: int, until: int, os_name: str) -> list[Row]:
+        """Client sessions active in the window (``SessionId, Version, Os, Device``)."""
+        params = {"since": since, "until": until, "os_name": os_name}
+        return self.rows(crash_queries.SELECT_ACTIVE_SESSIONS, params)
+
+    def window_crashes(self, since: int, until: int, os_name: str) -> list[Row]:
+        """Crashes in the window, one row per crash."""
+        params = {"since": since, "until": until, "os_name": os_name}
+        return self.rows(crash_queries.SELECT_WINDOW_CRASHES, params)
+
+
+def _crash_filters(filters: Filters) -> dict[str, Any]:
+    """The crash list filters as crash_queries.FILTER_WHERE binds them ('' or 0 when unset)."""
+    return {
+        "app_version": filters.get("app_version") or "",
+        "os_name": filters.get("os_name") or "",
+        "kind": filters.get("kind") or "",
+        "since": filters.get("since") or 0,
+        "until": filters.get("until") or 0,
+    }

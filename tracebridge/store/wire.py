@@ -25,8 +25,12 @@ def wire_proto() -> str:
 def protobuf_settings(signal: Signal, schema_file: Path | None = None) -> dict[str, object]:
     """Insert settings for one signal. A ClickHouse server gets the schema text itself
     (``format_schema_source='string'``); embedded chDB reads it from ``schema_file``, an absolute
-    path, because chDB caches string schemas under the process's working directory."""
-    common: dict[str, object] = {"input_format_protobuf_oneof_presence": 1}
+    path, because chDB caches string schemas under the process's working directory.
+
+    ``optimize_on_insert`` is off: by default ClickHouse runs a merge over every new block of a
+    Replacing/AggregatingMergeTree (a sort-merge pass copying every column), which cost a third of
+    the store's ingest CPU; readers de-duplicate before merges anyway (docs/ingest.md)."""
+    common: dict[str, object] = {"input_format_protobuf_oneof_presence": 1, "optimize_on_insert": 0}
     if schema_file is not None:
         return {**common, "format_schema": f"{schema_file}:{WIRE_MESSAGE[signal]}"}
     return {

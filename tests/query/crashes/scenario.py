@@ -42,7 +42,7 @@ def request_spans(
     start: int,
     *,
     session_id: str,
-    route: str = "/api/cart/{id}",
+    route: str = "/api/cart/{cartId}",  # the client URL templates to /api/cart/{id}
     path: str = "/api/cart/7",
     status: int = 200,
     client_ms: int = 300,

@@ -127,6 +127,7 @@ def test_android_crash_from_sdk_exporter_is_enriched_with_last_requests_and_back
     for entry, request in zip(got, expected, strict=True):
         assert entry["trace_id"] == request.trace_id
         assert entry["server_span_id"] == request.server_span_id
+        assert entry["route"] == request.route  # the server's http.route, as in the gap and latency
         assert entry["client_duration_ns"] == request.client_duration
         assert entry["server_duration_ns"] == request.server_duration
         assert entry["gap_ns"] == request.client_duration - (request.server_duration or 0)

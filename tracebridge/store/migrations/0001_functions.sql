@@ -17,20 +17,7 @@ CREATE OR REPLACE FUNCTION tracebridge_double_json{{on_cluster}} AS (dj_d) ->
        if(match(toString(dj_d), '^-?[0-9]+$'), concat(toString(dj_d), '.0'), toString(dj_d)),
        toJSONString(toString(dj_d)));
 
--- Text of a value whose composites are raw OTLP protobuf bytes (span-side attributes, and
--- composites nested two levels deep in log attributes): strings as they are, numbers and
--- booleans printed, bytes / arrays / key-value lists base64 (the reader decodes them).
-CREATE OR REPLACE FUNCTION tracebridge_value_text{{on_cluster}} AS (vt_v) ->
-    multiIf(tupleElement(vt_v, 'value') = 'string_value', tupleElement(vt_v, 'string_value'),
-            tupleElement(vt_v, 'value') = 'int_value', toString(tupleElement(vt_v, 'int_value')),
-            tupleElement(vt_v, 'value') = 'double_value', toString(tupleElement(vt_v, 'double_value')),
-            tupleElement(vt_v, 'value') = 'bool_value', if(tupleElement(vt_v, 'bool_value'), 'true', 'false'),
-            tupleElement(vt_v, 'value') = 'bytes_value', base64Encode(tupleElement(vt_v, 'bytes_value')),
-            tupleElement(vt_v, 'value') = 'array_value', base64Encode(tupleElement(vt_v, 'array_value')),
-            tupleElement(vt_v, 'value') = 'kvlist_value', base64Encode(tupleElement(vt_v, 'kvlist_value')),
-            '');
-
--- JSON text of a value inside a log array or key-value list; a composite nested one level
+-- JSON text of a value inside an array or key-value list; a composite nested one level
 -- deeper is kept as its raw OTLP protobuf under a marker key and decoded by the reader.
 CREATE OR REPLACE FUNCTION tracebridge_leaf_json{{on_cluster}} AS (lj_v) ->
     multiIf(tupleElement(lj_v, 'value') = 'string_value', toJSONString(tupleElement(lj_v, 'string_value')),
@@ -44,8 +31,9 @@ CREATE OR REPLACE FUNCTION tracebridge_leaf_json{{on_cluster}} AS (lj_v) ->
                 concat('{"$otlp.kvlist":', toJSONString(base64Encode(tupleElement(lj_v, 'kvlist_value'))), '}'),
             'null');
 
--- Text of a log body or log attribute value: as tracebridge_value_text, but arrays and
--- key-value lists as JSON text (as the OpenTelemetry Collector's ClickHouse exporter stores them).
+-- Text of an attribute value or log body: strings as they are, numbers and booleans printed,
+-- bytes base64, arrays and key-value lists as JSON text (as the OpenTelemetry Collector's
+-- ClickHouse exporter stores them).
 CREATE OR REPLACE FUNCTION tracebridge_log_value_text{{on_cluster}} AS (lv_v) ->
     multiIf(tupleElement(lv_v, 'value') = 'array_value',
                 concat('[', arrayStringConcat(arrayMap(lv_x -> tracebridge_leaf_json(lv_x),
@@ -64,13 +52,13 @@ CREATE OR REPLACE FUNCTION tracebridge_log_value_text{{on_cluster}} AS (lv_v) ->
 -- The type digit of one value.
 CREATE OR REPLACE FUNCTION tracebridge_value_type{{on_cluster}} AS (tv_v) -> toString(toUInt8(tupleElement(tv_v, 'value')));
 
+-- An attribute set as a map of value texts (arrays and key-value lists as JSON text).
 CREATE OR REPLACE FUNCTION tracebridge_attr_map{{on_cluster}} AS (am_kvs) ->
     mapFromArrays(arrayMap(am_k -> tupleElement(am_k, 'key'), am_kvs),
-                  arrayMap(am_v -> tracebridge_value_text(tupleElement(am_v, 'value')), am_kvs));
+                  arrayMap(am_v -> tracebridge_log_value_text(tupleElement(am_v, 'value')), am_kvs));
 
-CREATE OR REPLACE FUNCTION tracebridge_log_attr_map{{on_cluster}} AS (lm_kvs) ->
-    mapFromArrays(arrayMap(lm_k -> tupleElement(lm_k, 'key'), lm_kvs),
-                  arrayMap(lm_v -> tracebridge_log_value_text(tupleElement(lm_v, 'value')), lm_kvs));
+-- The same for log records (the name the logs view uses).
+CREATE OR REPLACE FUNCTION tracebridge_log_attr_map{{on_cluster}} AS (lm_kvs) -> tracebridge_attr_map(lm_kvs);
 
 CREATE OR REPLACE FUNCTION tracebridge_attr_types{{on_cluster}} AS (ty_kvs) ->
     arrayStringConcat(arrayMap(ty_v -> tracebridge_value_type(tupleElement(ty_v, 'value')), ty_kvs));

@@ -10,9 +10,9 @@
 --     tracebridge.domain.attempt_order, so every server field comes from that one attempt;
 --   * a backend non-SERVER span with a parent (a proxy or edge hop) writes a hop row under its own
 --     id naming its parent (UpstreamSpanId).
--- Readers (tracebridge/store/queries.py REQUEST_PAIRS) re-key a hop row without a client half
--- to its parent and merge again, which pairs a client span with the servers one hop below it,
--- the rule of tracebridge/query/pairing.py. A re-sent span changes nothing (max, uniq arrays).
+-- Readers (tracebridge/store/queries.py REQUEST_PAIRS) join the answers below a hop to the hop's
+-- parent, which pairs a client span with the servers one hop below it, the rule of
+-- tracebridge/query/pairing.py. A re-sent span changes nothing (max, uniq arrays).
 -- Table names go through the layout placeholders (tracebridge/store/layout.py): in the cluster
 -- layout the rows live in tracebridge_request_pairs_local on each shard, read through the
 -- Distributed tracebridge_request_pairs.

@@ -1,4 +1,5 @@
-"""Named SQL of the crash queries (parameters are always bound, never formatted in).
+"""Named SQL of the crash queries, run by ``StoreReader``'s crash methods (parameters are always
+bound, never formatted in).
 
 Rows of ``tracebridge_crashes`` are de-duplicated in every read with ``LIMIT 1 BY CrashId``
 (newest ingest first): a re-sent record is stored twice until ReplacingMergeTree merges.

@@ -1,0 +1,169 @@
+"""Per-stage CPU profile of the store side of ingest, by subtraction (run by ingest_bench.py).
+
+Runs in its own process (chDB allows one data path per process) on a fresh embedded store with
+the real migrations, and inserts the same framed export requests the server's writer inserts
+(``StoreWriter``, ``batch`` spans per insert) several times with a different set of materialized
+views attached each time, measuring this process's CPU time (all threads, chDB's included):
+
+- ``parse``: only the Null landing table (ClickHouse parsing the OTLP protobuf);
+- ``flatten``: + the view that flattens into otel_traces and the otel_traces part writes;
+- one row per view fed by otel_traces (or by tracebridge_crashes): its own cost, as the difference
+  between that view attached alone and none attached;
+- ``all``: everything attached, as the server runs.
+
+Merges are stopped while inserting. Then ``--merge-spans`` spans are inserted into empty tables
+twice, with merges stopped and with merges running (until none has run for 3 s): the difference,
+scaled to ``--spans``, is the ``merges`` figure (what background merges cost per span stored).
+Prints one JSON object on stdout.
+
+    python bench/ingest_stages.py DATA_DIR --spans 200000 --batch 50000 --spans-per-request 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.payloads import PayloadStream  # noqa: E402
+from tracebridge.settings import Settings  # noqa: E402
+from tracebridge.store.client import LockedClient, open_client  # noqa: E402
+from tracebridge.store.migrator import migrate  # noqa: E402
+from tracebridge.store.wire import Signal, write_schema_file  # noqa: E402
+from tracebridge.store.writer import StoreWriter  # noqa: E402
+
+FLATTEN = "otlp_traces_in_mv"
+CRASH_CHILD = "tracebridge_session_crashes_mv"  # reads tracebridge_crashes, fed by the span crash view
+
+
+def dependents(client: LockedClient, table: str) -> list[str]:
+    """The materialized views that read ``table`` (in this database)."""
+    rows = client.query(
+        "SELECT dependencies_table FROM system.tables WHERE database = currentDatabase() AND name = {t:String}",
+        parameters={"t": table},
+    ).result_rows
+    return sorted(rows[0][0]) if rows else []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--spans", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=50_000)
+    parser.add_argument("--spans-per-request", type=int, default=500)
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="runs per configuration; the lowest CPU is kept"
+    )
+    parser.add_argument("--merge-spans", type=int, default=1_000_000, help="spans of the merges measurement")
+    args = parser.parse_args()
+
+    settings = Settings(data_dir=args.data_dir)
+    client = LockedClient(open_client(settings))
+    migrate(client)
+    writer = StoreWriter(client, write_schema_file(args.data_dir / "format_schemas"))
+    stream = PayloadStream(args.spans_per_request)
+    per_insert = max(1, args.batch // args.spans_per_request)
+    requests = max(per_insert, args.spans // args.spans_per_request)
+    spans = requests * args.spans_per_request
+    trace_views = dependents(client, "otel_traces") + dependents(client, "tracebridge_crashes")
+    counter = [0]
+
+    def run(count: int = requests) -> float:
+        started = time.process_time()
+        for first in range(0, count, per_insert):
+            n0 = counter[0]
+            writer.insert(Signal.TRACES, [stream.body(n0 + k) for k in range(min(per_insert, count - first))])
+            counter[0] += per_insert
+        return time.process_time() - started
+
+    def attach(wanted: set[str]) -> None:
+        for view in [FLATTEN, *trace_views]:
+            exists = client.query(
+                "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = {n:String}",
+                parameters={"n": view},
+            ).result_rows[0][0]
+            if view in wanted and not exists:
+                client.command(f"ATTACH TABLE {view}")
+            elif view not in wanted and exists:
+                client.command(f"DETACH TABLE {view}")
+
+    def measure(wanted: set[str]) -> float:
+        attach(wanted)
+        return min(run() for _ in range(args.repeat))
+
+    # Body production (bytes.replace) is part of run(); measured on its own and subtracted.
+    started = time.process_time()
+    for n in range(requests):
+        stream.body(n)
+    produce = time.process_time() - started
+
+    client.command("SYSTEM STOP MERGES")
+    results: dict[str, float] = {}
+    results["parse"] = measure(set()) - produce
+    results["flatten"] = measure({FLATTEN}) - produce
+    base = results["flatten"]
+    view_costs = {}
+    for view in trace_views:
+        wanted = {FLATTEN, view}
+        if view == CRASH_CHILD:
+            wanted.add("tracebridge_crashes_from_spans_mv")
+        cost = measure(wanted) - produce - base
+        if view == CRASH_CHILD:
+            cost -= view_costs.get("tracebridge_crashes_from_spans_mv", 0.0)
+        view_costs[view] = cost
+    results["all"] = measure({FLATTEN, *trace_views}) - produce
+
+    # Merges: --merge-spans inserted into empty tables with merges stopped, then again with merges
+    # running (waiting until none has run for 3 s); the difference is the merges' CPU.
+    merge_requests = max(per_insert, args.merge_spans // args.spans_per_request)
+
+    def truncate() -> None:
+        for (table,) in client.query(
+            "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' "
+            "AND name != 'tracebridge_schema_migrations'"
+        ).result_rows:
+            client.command(f"TRUNCATE TABLE {table}")
+
+    truncate()
+    without = run(merge_requests)
+    parts_before = part_counts(client)
+    truncate()
+    client.command("SYSTEM START MERGES")
+    started = time.process_time()
+    run(merge_requests)
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < 3.0:
+        if client.query("SELECT count() FROM system.merges").result_rows[0][0]:
+            quiet_since = time.monotonic()
+        time.sleep(0.2)
+    with_merges = time.process_time() - started
+    results["merges"] = (with_merges - without) * requests / merge_requests  # per `spans` spans
+    print(
+        json.dumps(
+            {
+                "spans": spans,
+                "per_insert_spans": per_insert * args.spans_per_request,
+                "cpu": results,
+                "views": view_costs,
+                "parts_before_merges": parts_before,
+                "parts_after_merges": part_counts(client),
+            }
+        )
+    )
+
+
+def part_counts(client: LockedClient) -> dict[str, int]:
+    rows = client.query(
+        "SELECT table, count() FROM system.parts WHERE database = currentDatabase() AND active "
+        "AND rows > 0 GROUP BY table"
+    ).result_rows
+    return {str(table): int(count) for table, count in rows}
+
+
+if __name__ == "__main__":
+    main()
