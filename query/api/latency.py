@@ -49,8 +49,9 @@ def get_latency(
     with_phases = parse_phases_flag(params.pop("phases", None))
     document = latency_rows(reader, parse_group_by(params), params)
     if with_phases:  # issue 14: network phases and the edge-served share per row
-        document = add_phase_percentiles(reader, document, params)
-    return json_response(document)
+        return json_response(add_phase_percentiles(reader, document, params))
+    # without ?phases=true the rows carry the contract's fields only
+    return json_response(document.model_dump(exclude={"rows": {"__all__": {"phases", "edge_served_share"}}}))
 
 
 @router.get("/latency/over-time", response_model=LatencyOverTime)

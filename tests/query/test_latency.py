@@ -30,8 +30,7 @@ def expected_row(key: str, reqs: Sequence[Request]) -> dict[str, Any]:
     for name, values in (("client", client), ("server", server), ("gap", gap)):
         for p in (50, 95, 99):
             row[f"{name}_p{p}_ms"] = pytest.approx(percentile_inc(values, p / 100) / MS, abs=0.0011)
-    # issue 14's extension fields, null unless ?phases=true (tests/explain/test_latency_phases.py)
-    return {**row, "phases": None, "edge_served_share": None}
+    return row
 
 
 @pytest.fixture(scope="module")
