@@ -1,7 +1,7 @@
 """HTML pages on the api port: home, trace, session and the three dashboards.
 
 Pages need the read token: a bearer header or the sign-in page's session cookie (without either,
-a 303 to ``/signin?next=...``; a wrong bearer token is a 403). The static files they load do
+a 401 whose HTML body is the sign-in form; a wrong bearer token is a 403). The static files they load do
 not (they hold no data). An unknown trace or session is a 404 page, a malformed id or filter a
 400 page naming the problem. Every number comes from the query stage (its typed documents and
 its one latency query); shaping happens in polars, drawing in plotly.js from server-built figures.

@@ -4,7 +4,9 @@
 the session cookie (``tracebridge.auth.SessionSigner``): HttpOnly, SameSite=Strict, Path=/,
 Max-Age from TRACEBRIDGE_SIGNIN_MAX_AGE_S, Secure when the request came over TLS (its scheme, or
 ``X-Forwarded-Proto: https`` from a proxy), then redirects (303) to ``next``, which may only be a
-local path. Wrong tokens are limited per client address (TRACEBRIDGE_SIGNIN_FAILURES_PER_MINUTE,
+local path. A page asked for without a credential answers 401 (the contract's answer, with
+``WWW-Authenticate: Bearer``) whose HTML body is this form, so a browser shows the sign-in right
+where it is and returns to that page afterwards. Wrong tokens are limited per client address (TRACEBRIDGE_SIGNIN_FAILURES_PER_MINUTE,
 then 429 with Retry-After, also for a right token). ``POST /signout`` clears the cookie. Both POSTs
 refuse a cross-site ``Origin``. ``require_page_access`` guards the pages; ``PageRoute`` adds a
 sign-out button to pages seen through a cookie. Reads ``settings``, ``signer`` and
@@ -16,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -39,15 +41,30 @@ SIGNOUT_FORM = (
 router = APIRouter(tags=["sign-in"], include_in_schema=False)
 
 
+class SignInRequired(Exception):
+    """A page was asked for without a credential; ``next_path`` is where to return after sign-in."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__("sign in first")
+        self.next_path = next_path
+
+
 async def require_page_access(request: Request) -> None:
-    """Router-level dependency of the HTML pages: like ``require_read_token``, but a browser
-    without a credential is sent (303) to the sign-in page, which returns it here afterwards."""
+    """Router-level dependency of the HTML pages: like ``require_read_token`` (401 without a
+    credential, 403 with a wrong one), but the 401 carries the sign-in form (``signin_required``)."""
     result = read_access(request)
     if result is AuthResult.MISSING:
-        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise HTTPException(303, "sign in first", {"Location": f"{SIGNIN_PATH}?next={quote(here, safe='')}"})
+        raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     if result is AuthResult.WRONG:
         raise HTTPException(403, "the read token is not valid")
+
+
+async def signin_required(request: Request, exc: Exception) -> Response:
+    """Exception handler for ``SignInRequired``: 401 + ``WWW-Authenticate: Bearer``, the form as body."""
+    assert isinstance(exc, SignInRequired)
+    response = _form_page(safe_next(exc.next_path), status=401)
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 def safe_next(value: str | None) -> str:

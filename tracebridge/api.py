@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from tracebridge import __version__
 from tracebridge.collector.http import router as otlp_router
 from tracebridge.dashboards.pages import router as pages_router
+from tracebridge.dashboards.signin import SignInRequired, signin_required
 from tracebridge.query.api import errors as query_errors
 from tracebridge.query.api import routers as query_routers
 from tracebridge.query.api.deps import require_read_token
@@ -117,6 +118,7 @@ def create_api_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="tracebridge", version=__version__)
     _provide(app, runtime)
     app.add_exception_handler(RequestValidationError, _bad_request)
+    app.add_exception_handler(SignInRequired, signin_required)
     query_errors.install(app)
 
     app.include_router(health_router)

@@ -83,9 +83,10 @@ def test_read_token_on_api_and_pages(locked: LiveServer, header: str | None, sta
     headers = {"Authorization": header} if header else {}
     response = httpx.get(locked.api + "/api/v1/traces/" + "ab" * 16, headers=headers)
     assert response.status_code == status
-    if status != 404:  # a page without credentials sends the browser to the sign-in page
+    if status != 404:  # a page without credentials: 401 with the sign-in form as its body
         page = httpx.get(locked.api + "/", headers=headers)
-        assert page.status_code == (303 if status == 401 else status)
+        assert page.status_code == status
+        assert ('name="token"' in page.text) == (status == 401)
 
 
 def test_read_token_reads_data(locked: LiveServer) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -52,12 +52,12 @@ def get(live: LiveServer, path: str, cookie: str | None = None, **headers: str) 
     return httpx.get(live.api + path, cookies=cookies, headers=headers, follow_redirects=False, timeout=60)
 
 
-def test_pages_redirect_to_sign_in_and_the_api_says_401(locked: LiveServer) -> None:
+def test_pages_answer_401_with_the_sign_in_form_and_the_api_says_401(locked: LiveServer) -> None:
     answer = get(locked, TRACE + "?x=1&y=%2F")
-    assert answer.status_code == 303
-    location = urlsplit(answer.headers["location"])
-    assert location.path == "/signin" and parse_qs(location.query) == {"next": [TRACE + "?x=1&y=%2F"]}
-    form = get(locked, answer.headers["location"])
+    assert answer.status_code == 401 and answer.headers["www-authenticate"] == "Bearer"
+    assert answer.headers["content-type"].startswith("text/html")
+    assert 'name="token"' in answer.text and f'value="{TRACE}?x=1&amp;y=%2F"' in answer.text
+    form = get(locked, "/signin?next=" + quote(TRACE + "?x=1&y=%2F", safe=""))
     assert (
         form.status_code == 200
         and 'name="token"' in form.text
@@ -112,7 +112,7 @@ def test_forged_and_expired_cookies_are_refused(locked: LiveServer) -> None:
         ours.issue("not-a-token", time.time(), 600),
         "garbage",
     ):
-        assert get(locked, "/", forged).status_code == 303
+        assert get(locked, "/", forged).status_code == 401
         assert get(locked, API_TRACE, forged).status_code == 401
     assert get(locked, "/", genuine).status_code == 200
 
@@ -178,11 +178,11 @@ def test_a_removed_token_ends_its_sessions(server_factory: Callable[..., LiveSer
     first.stop()
     second = server_factory(env={**env, "TRACEBRIDGE_READ_TOKENS": "keep"}, data_dir=tmp_path / "data")
     assert get(second, "/", kept).status_code == 200
-    assert get(second, "/", dropped).status_code == 303
+    assert get(second, "/", dropped).status_code == 401
     assert get(second, API_TRACE, dropped).status_code == 401
     second.stop()
     third = server_factory(env={"TRACEBRIDGE_READ_TOKENS": "keep"}, data_dir=tmp_path / "data")
-    assert get(third, "/", kept).status_code == 303
+    assert get(third, "/", kept).status_code == 401
     assert get(third, "/", cookie_of(sign_in(third, "keep"))).status_code == 200
 
 
