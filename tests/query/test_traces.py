@@ -194,7 +194,9 @@ def test_the_attempt_that_ended_last_answers(server: LiveServer) -> None:
     "arrival", ["backend first", "client and backend in one export", "each export twice", "backend re-sent"]
 )
 @pytest.mark.parametrize("ends", ["distinct", "equal"])
-def test_retried_request_one_answer_in_every_arrival_order(server: LiveServer, arrival: str, ends: str) -> None:
+def test_retried_request_one_answer_in_every_arrival_order(
+    server: LiveServer, arrival: str, ends: str
+) -> None:
     # three attempts below one client span; with equal end times the larger span id answers
     # (tracebridge.domain.attempt_order), in the trace view and in the session view alike
     attempts = [(50 * MS, 100 * MS), (600 * MS, 120 * MS), (1500 * MS, 300 * MS)]  # (offset, duration)
