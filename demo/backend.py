@@ -410,7 +410,7 @@ def build_orders(
                 stories.evaluation_event(stories.CHECKOUT_FLAG, "v2"),
                 service.now(),
             )
-            service.internal("fraud check v2", _work(request.rng, 150, 650), **{"checkout.variant": "v2"})
+            service.internal("fraud check v2", _work(request.rng, 400, 1000), **{"checkout.variant": "v2"})
         status, answer = service.call("POST", inventory_url, "/reservations", b'{"items": 1}')
         if status >= 500:
             return Reply(502, {"error": "inventory unavailable"}, f"inventory answered {status}")

@@ -49,9 +49,8 @@ def get_latency(
     with_phases = parse_phases_flag(params.pop("phases", None))
     document = latency_rows(reader, parse_group_by(params), params)
     if with_phases:  # issue 14: network phases and the edge-served share per row
-        return json_response(add_phase_percentiles(reader, document, params))
-    # without ?phases=true the rows carry the contract's fields only
-    return json_response(document.model_dump(exclude={"rows": {"__all__": {"phases", "edge_served_share"}}}))
+        document = add_phase_percentiles(reader, document, params)
+    return json_response(document)  # LatencyRow leaves the two fields out unless they were computed
 
 
 @router.get("/latency/over-time", response_model=LatencyOverTime)
