@@ -200,9 +200,19 @@ def wait_trace(server: LiveServer, built: BuiltTrace, spans: int | None = None) 
     return found
 
 
+def wait_stored(server: LiveServer) -> None:
+    """Wait until every export the server acknowledged is stored: its insert returned, so the
+    spans are in ``otel_traces`` *and* in every table its materialized views fill (trace index,
+    session index, request pairs). Not "until the views agree": until nothing is in flight."""
+    server.wait_for(lambda: server.get("/healthz").json()["backlog_items"] == 0)
+
+
 def ingest(server: LiveServer, built: BuiltTrace) -> dict[str, Any]:
+    """Send the client spans, then the backend spans (two exports, as a device and a backend
+    do); the trace document once both are stored."""
     send(server, built.client)
     send(server, built.backend)
+    wait_stored(server)
     return wait_trace(server, built)
 
 
