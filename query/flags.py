@@ -36,48 +36,6 @@ FLAG_EVENTS = ("feature_flag.evaluation", "feature_flag")
 STALE_AFTER_NS = 90 * 24 * 3600 * 1_000_000_000
 FLAG_PARAM_NAMES = ("app_version", "os_name", "since", "until")
 
-_VARIANT = """
-    multiIf(Attrs['feature_flag.result.variant'] != '', Attrs['feature_flag.result.variant'],
-            Attrs['feature_flag.variant'] != '', Attrs['feature_flag.variant'],
-            Attrs['feature_flag.result.value'])"""
-
-SELECT_SPAN_EVALUATIONS = f"""
-SELECT TraceId, SpanId, SessionId, Side, toString(SpanKind) AS Kind,
-       toString(AppVersion) AS AppVersion, toString(OsName) AS OsName,
-       toUnixTimestamp64Nano(EventTime) AS TimeNs, Attrs['feature_flag.key'] AS Key, {_VARIANT} AS Variant
-FROM otel_traces
-ARRAY JOIN Events.Timestamp AS EventTime, Events.Name AS EventName, Events.Attributes AS Attrs
-WHERE hasAny(Events.Name, {{names:Array(String)}}) AND EventName IN {{names:Array(String)}}
-  AND Attrs['feature_flag.key'] != '' AND EventTime <= fromUnixTimestamp64Nano({{until:Int64}})
-LIMIT 1 BY TraceId, SpanId, TimeNs, Key
-"""
-
-SELECT_LOG_EVALUATIONS = f"""
-SELECT TraceId, SpanId, SessionId, Side, 'Log' AS Kind,
-       toString(AppVersion) AS AppVersion, toString(OsName) AS OsName,
-       toUnixTimestamp64Nano(if(Timestamp > toDateTime64(0, 9), Timestamp, ObservedTimestamp)) AS TimeNs,
-       LogAttributes['feature_flag.key'] AS Key, {_VARIANT.replace("Attrs", "LogAttributes")} AS Variant
-FROM otel_logs
-WHERE (EventName IN {{names:Array(String)}} OR LogAttributes['event.name'] IN {{names:Array(String)}})
-  AND LogAttributes['feature_flag.key'] != '' AND Timestamp <= fromUnixTimestamp64Nano({{until:Int64}})
-LIMIT 1 BY LogId
-"""
-
-# The app and session of each trace, from its client requests (a backend evaluation joins them).
-SELECT_TRACE_FACTS = """
-SELECT TraceId, max(SessionId) AS SessionId, max(AppVersion) AS AppVersion, max(OsName) AS OsName
-FROM tracebridge_request_pairs
-WHERE TraceId IN {trace_ids:Array(String)} AND HasClient = 1
-GROUP BY TraceId
-"""
-
-SELECT_SESSION_CRASH_KINDS = """
-SELECT SessionId, CrashId, toString(Kind) AS Kind
-FROM tracebridge_session_crashes
-WHERE SessionId IN {session_ids:Array(String)} OR CrashId IN {crash_ids:Array(String)}
-LIMIT 1 BY CrashId
-"""
-
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -186,9 +144,8 @@ def flag_rows(
 def _read_evaluations(
     reader: StoreReader, until: int
 ) -> tuple[list[Evaluation], dict[tuple[str, str], Request]]:
-    params = {"names": list(FLAG_EVENTS), "until": until}
-    rows = reader.rows(SELECT_SPAN_EVALUATIONS, params) + reader.rows(SELECT_LOG_EVALUATIONS, params)
-    trace_ids = sorted({r["TraceId"] for r in rows if r["TraceId"]})
+    rows = reader.flag_evaluations(FLAG_EVENTS, until)
+    trace_ids = sorted({r.trace_id for r in rows if r.trace_id})
     requests: dict[tuple[str, str], Request] = {}
     trace_facts: dict[str, tuple[str, str, str]] = {}
     if trace_ids:
@@ -196,21 +153,21 @@ def _read_evaluations(
             requests[(answered.trace_id, answered.client_span_id)] = Request(
                 answered.client_ns, answered.server_ns
             )
-        for r in reader.rows(SELECT_TRACE_FACTS, {"trace_ids": trace_ids}):
-            if r["SessionId"]:
-                trace_facts[r["TraceId"]] = (r["SessionId"], r["AppVersion"], r["OsName"])
+        for facts in reader.trace_client_facts(trace_ids):
+            if facts.session_id:
+                trace_facts[facts.trace_id] = (facts.session_id, facts.app_version, facts.os_name)
     evaluations = []
     for r in rows:
-        session, app_version, os_name = r["SessionId"], r["AppVersion"], r["OsName"]
-        if not session or r["Side"] != "client":
-            session, app_version, os_name = trace_facts.get(r["TraceId"], (session, app_version, os_name))
+        session, app_version, os_name = r.session_id, r.app_version, r.os_name
+        if not session or r.side != "client":
+            session, app_version, os_name = trace_facts.get(r.trace_id, (session, app_version, os_name))
         evaluations.append(
             Evaluation(
-                key=r["Key"],
-                variant=r["Variant"],
-                time_unix_nano=int(r["TimeNs"]),
-                trace_id=r["TraceId"],
-                span_id=r["SpanId"],
+                key=r.key,
+                variant=r.variant,
+                time_unix_nano=r.time_ns,
+                trace_id=r.trace_id,
+                span_id=r.span_id,
                 session_id=session,
                 app_version=app_version,
                 os_name=os_name,
@@ -225,10 +182,8 @@ def _fatal_sessions(reader: StoreReader, session_ids: Sequence[str]) -> set[str]
         return set()
     inferred = inferred_crash_ids(reader, session_ids)
     owner = {crash: session for session, crashes in inferred.items() for crash in crashes}
-    rows = reader.rows(
-        SELECT_SESSION_CRASH_KINDS, {"session_ids": list(session_ids), "crash_ids": list(owner)}
-    )
-    return {r["SessionId"] or owner.get(r["CrashId"], "") for r in rows if r["Kind"] in FATAL_KINDS} - {""}
+    rows = reader.session_crash_kinds(session_ids, list(owner))
+    return {r.session_id or owner.get(r.crash_id, "") for r in rows if r.kind in FATAL_KINDS} - {""}
 
 
 def flags_document(reader: StoreReader, params: Mapping[str, str]) -> dict[str, Any]:

@@ -31,22 +31,6 @@ from tracebridge.store.rows import StoredSpan
 SCREEN_PARAM_NAMES = ("app_version", "os_name", "since", "until")
 MAX_SCREEN_SPANS = 200_000
 
-SELECT_SCREEN_SPANS = """
-SELECT TraceId, SpanId, ParentSpanId, SpanName,
-       tracebridge_first([SpanAttributes['activity.name'], SpanAttributes['fragment.name'],
-                          SpanAttributes['view.name']]) AS LifecycleName,
-       tracebridge_first([SpanAttributes['app.screen.name'], SpanAttributes['screen.name']]) AS ScreenName
-FROM otel_traces
-WHERE Side = 'client' AND SpanKind = 'Internal' AND SpanName != 'AppStart'
-  AND (LifecycleName != '' OR ScreenName != '')
-  AND ({app_version:String} = '' OR AppVersion = {app_version:String})
-  AND ({os_name:String} = '' OR OsName = {os_name:String})
-  AND ({since:Int64} = 0 OR Timestamp >= fromUnixTimestamp64Nano({since:Int64}))
-  AND ({until:Int64} = 0 OR Timestamp <= fromUnixTimestamp64Nano({until:Int64}))
-LIMIT 1 BY TraceId, SpanId
-LIMIT {limit:UInt32}
-"""
-
 
 @dataclass(frozen=True)
 class ScreenSpan:
@@ -161,23 +145,16 @@ def screens_document(reader: StoreReader, params: Mapping[str, str]) -> dict[str
     """GET /api/v1/screens (400 for unknown parameters or bad values)."""
     check_mapping(params, SCREEN_PARAM_NAMES)
     times = parse_time_range(params)
-    rows = reader.rows(
-        SELECT_SCREEN_SPANS,
-        {
-            "app_version": parse_text(params, "app_version") or "",
-            "os_name": parse_text(params, "os_name") or "",
-            "since": times.since or 0,
-            "until": times.until or 0,
-            "limit": MAX_SCREEN_SPANS,
-        },
+    rows = reader.screen_spans(
+        app_version=parse_text(params, "app_version") or "",
+        os_name=parse_text(params, "os_name") or "",
+        since=times.since or 0,
+        until=times.until or 0,
+        limit=MAX_SCREEN_SPANS,
     )
     candidates = [
         ScreenSpan(
-            r["TraceId"],
-            r["SpanId"],
-            r["ParentSpanId"],
-            r["LifecycleName"] or r["ScreenName"],
-            bool(r["LifecycleName"]),
+            r.trace_id, r.span_id, r.parent_span_id, r.lifecycle_name or r.screen_name, bool(r.lifecycle_name)
         )
         for r in rows
     ]

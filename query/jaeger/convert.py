@@ -73,7 +73,7 @@ class SourceLink:
 
 @dataclass(frozen=True)
 class SourceSpan:
-    """A stored span with what the Jaeger model shows (read by ``sql.TRACE_SPANS``)."""
+    """A stored span with what the Jaeger model shows (read by ``jaeger_queries.TRACE_SPANS``)."""
 
     trace_id: str
     span_id: str
@@ -95,7 +95,7 @@ class SourceSpan:
 
 
 def source_span(row: Mapping[str, Any]) -> SourceSpan:
-    """A ``sql.TRACE_SPANS`` row as a SourceSpan."""
+    """A ``jaeger_queries.TRACE_SPANS`` row (``StoreReader.jaeger_trace_spans``) as a SourceSpan."""
     events = tuple(
         SourceEvent(int(t), name, AttributeSet.of(keys, texts, types))
         for t, name, keys, texts, types in zip(

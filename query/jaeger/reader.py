@@ -1,11 +1,10 @@
-"""The Jaeger API's reads, through the store reader (``sql`` constants only)."""
+"""The Jaeger API's reads, through the store reader's ``jaeger_*`` methods."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
 
-from tracebridge.query.jaeger import sql
 from tracebridge.query.jaeger.convert import (
     KIND_TAGS,
     SourceSpan,
@@ -20,14 +19,16 @@ from tracebridge.store.reader import StoreReader
 
 
 def services(reader: StoreReader) -> list[str]:
-    return sorted({service_label(r["name"]) for r in reader.rows(sql.SERVICES)})
+    return sorted({service_label(name) for name in reader.jaeger_services()})
 
 
 def operations(reader: StoreReader, service: str, span_kind: str = "") -> list[Operation]:
     """The operations (span names) of a service with their kind ("" for unspecified); with
     ``span_kind``, only those of that kind."""
-    rows = reader.rows(sql.OPERATIONS, {"service": stored_service(service)})
-    found = [Operation(r["name"], KIND_TAGS.get(r["kind"], "")) for r in rows]
+    found = [
+        Operation(op.name, KIND_TAGS.get(op.kind, ""))
+        for op in reader.jaeger_operations(stored_service(service))
+    ]
     return [op for op in found if not span_kind or op.span_kind == span_kind]
 
 
@@ -36,7 +37,7 @@ def traces(reader: StoreReader, trace_ids: Sequence[str]) -> list[Trace]:
     if not trace_ids:
         return []
     grouped: dict[str, list[SourceSpan]] = defaultdict(list)
-    for row in reader.rows(sql.TRACE_SPANS, {"trace_ids": list(trace_ids)}):
+    for row in reader.jaeger_trace_spans(trace_ids):
         span = source_span(row)
         grouped[span.trace_id].append(span)
     return [to_trace(grouped[tid]) for tid in dict.fromkeys(trace_ids) if grouped.get(tid)]
@@ -44,18 +45,4 @@ def traces(reader: StoreReader, trace_ids: Sequence[str]) -> list[Trace]:
 
 def find_trace_ids(reader: StoreReader, query: SearchQuery) -> list[str]:
     """Trace ids where one span meets every condition of ``query``, most recent first."""
-    rows = reader.rows(
-        sql.FIND_TRACE_IDS_WITH_TAGS if query.tags else sql.FIND_TRACE_IDS,
-        {
-            "service": stored_service(query.service),
-            "operation": query.operation,
-            "min_duration_us": query.min_duration_us,
-            "max_duration_us": query.max_duration_us,
-            "start_us": query.start_us,
-            "end_us": query.end_us,
-            "tag_keys": list(query.tags),
-            "tag_values": list(query.tags.values()),
-            "limit": query.limit,
-        },
-    )
-    return [r["TraceId"] for r in rows]
+    return reader.jaeger_find_trace_ids(stored_service(query.service), query)

@@ -1,7 +1,7 @@
 """The store reader: domain methods over the store's named queries, returning typed rows.
 
-Every query is a constant of ``tracebridge.store.queries``, ``crash_queries`` or ``spans`` run with
-bound parameters. Reads de-duplicate before merges: a span re-sent by a retry
+Every query is a constant of a ``tracebridge.store`` query module (``queries``, ``crash_queries``,
+``spans``, ``jaeger_queries``, ...) run with bound parameters; no caller outside the store passes SQL. Reads de-duplicate before merges: a span re-sent by a retry
 is stored twice until ReplacingMergeTree merges, and each read keeps one (``LIMIT 1 BY``,
 ``argMax``, ``FINAL``, aggregates that ignore repeats, or in Python, newest ingest first).
 """
@@ -9,18 +9,23 @@ is stored twice until ReplacingMergeTree merges, and each read keeps one (``LIMI
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from tracebridge.store import crash_queries, queries, spans
+from tracebridge.store import crash_queries, flag_queries, jaeger_queries, queries, screen_queries, spans
 from tracebridge.store.client import LockedClient
 from tracebridge.store.rows import (
     AnsweredRequest,
     CrashTrendRow,
+    FlagEvaluationRow,
     LatencyGroup,
     Screen,
+    ScreenSpanRow,
     SessionCounts,
+    SessionCrashKind,
     SessionRow,
+    SpanOperation,
     StoredSpan,
+    TraceClientFacts,
 )
 
 SESSION_FILTERS = ("app_version", "os_name", "os_version", "device_model", "device_id", "since", "until")
@@ -40,6 +45,25 @@ LATENCY_DIMENSIONS = ("all", "route", "app_version", "os_name", "network_type", 
 
 Filters = Mapping[str, "str | int | None"]
 Row = dict[str, Any]  # a crash query's row, by column name (see tracebridge/store/crash_queries.py)
+
+
+class JaegerSearch(Protocol):
+    """The conditions of a Jaeger trace search (``query.jaeger.params.SearchQuery`` has them)."""
+
+    @property
+    def operation(self) -> str: ...
+    @property
+    def tags(self) -> dict[str, str]: ...
+    @property
+    def min_duration_us(self) -> int: ...
+    @property
+    def max_duration_us(self) -> int: ...
+    @property
+    def start_us(self) -> int: ...
+    @property
+    def end_us(self) -> int: ...
+    @property
+    def limit(self) -> int: ...
 
 
 def _bind(filters: Filters, names: Sequence[str]) -> dict[str, Any]:
@@ -288,6 +312,93 @@ class StoreReader:
         """Crashes in the window, one row per crash."""
         params = {"since": since, "until": until, "os_name": os_name}
         return self.rows(crash_queries.SELECT_WINDOW_CRASHES, params)
+
+    # ------------------------------------------------------------ Jaeger API (jaeger_queries)
+
+    def jaeger_services(self) -> list[str]:
+        """Every stored ``ServiceName`` ('' for a resource without ``service.name``), sorted."""
+        return [r["name"] for r in self.rows(jaeger_queries.SERVICES)]
+
+    def jaeger_operations(self, service: str) -> list[SpanOperation]:
+        """The distinct (span name, stored span kind) of one stored service name, sorted."""
+        rows = self.rows(jaeger_queries.OPERATIONS, {"service": service})
+        return [SpanOperation(r["name"], r["kind"]) for r in rows]
+
+    def jaeger_trace_spans(self, trace_ids: Sequence[str]) -> list[Row]:
+        """Every span of these traces, once each (``jaeger_queries.TRACE_SPANS`` columns)."""
+        return self.rows(jaeger_queries.TRACE_SPANS, {"trace_ids": list(trace_ids)})
+
+    def jaeger_find_trace_ids(self, service: str, search: JaegerSearch) -> list[str]:
+        """Trace ids with a span of the stored service name ``service`` meeting every condition of
+        ``search`` at once, most recent first."""
+        params = {
+            "service": service,
+            "operation": search.operation,
+            "min_duration_us": search.min_duration_us,
+            "max_duration_us": search.max_duration_us,
+            "start_us": search.start_us,
+            "end_us": search.end_us,
+            "tag_keys": list(search.tags),
+            "tag_values": list(search.tags.values()),
+            "limit": search.limit,
+        }
+        sql = jaeger_queries.FIND_TRACE_IDS_WITH_TAGS if search.tags else jaeger_queries.FIND_TRACE_IDS
+        return [r["TraceId"] for r in self.rows(sql, params)]
+
+    # ------------------------------------------------------------ feature flags (flag_queries)
+
+    def flag_evaluations(self, event_names: Sequence[str], until: int) -> list[FlagEvaluationRow]:
+        """Evaluations named ``event_names`` at or before ``until``: span events, then log records."""
+        params = {"names": list(event_names), "until": until}
+        rows = self.rows(flag_queries.SELECT_SPAN_EVALUATIONS, params)
+        rows += self.rows(flag_queries.SELECT_LOG_EVALUATIONS, params)
+        return [
+            FlagEvaluationRow(
+                r["TraceId"],
+                r["SpanId"],
+                r["SessionId"],
+                r["Side"],
+                r["Kind"],
+                r["AppVersion"],
+                r["OsName"],
+                int(r["TimeNs"]),
+                r["Key"],
+                r["Variant"],
+            )
+            for r in rows
+        ]
+
+    def trace_client_facts(self, trace_ids: Sequence[str]) -> list[TraceClientFacts]:
+        rows = self.rows(flag_queries.SELECT_TRACE_FACTS, {"trace_ids": list(trace_ids)})
+        return [TraceClientFacts(r["TraceId"], r["SessionId"], r["AppVersion"], r["OsName"]) for r in rows]
+
+    def session_crash_kinds(
+        self, session_ids: Sequence[str], crash_ids: Sequence[str]
+    ) -> list[SessionCrashKind]:
+        """The crashes of these sessions, and these crashes, once each."""
+        params = {"session_ids": list(session_ids), "crash_ids": list(crash_ids)}
+        return [
+            SessionCrashKind(r["SessionId"], r["CrashId"], r["Kind"])
+            for r in self.rows(flag_queries.SELECT_SESSION_CRASH_KINDS, params)
+        ]
+
+    # ------------------------------------------------------------ screens (screen_queries)
+
+    def screen_spans(
+        self, *, app_version: str, os_name: str, since: int, until: int, limit: int
+    ) -> list[ScreenSpanRow]:
+        """Client lifecycle and screen-name spans under the filters ('' or 0: no filter), at most ``limit``."""
+        params = {
+            "app_version": app_version,
+            "os_name": os_name,
+            "since": since,
+            "until": until,
+            "limit": limit,
+        }
+        return [
+            ScreenSpanRow(r["TraceId"], r["SpanId"], r["ParentSpanId"], r["LifecycleName"], r["ScreenName"])
+            for r in self.rows(screen_queries.SELECT_SCREEN_SPANS, params)
+        ]
 
 
 def _crash_filters(filters: Filters) -> dict[str, Any]:

@@ -205,3 +205,57 @@ class AnsweredRequest:
     service_name: str
     client_ns: int
     server_ns: int
+
+
+@dataclass(frozen=True)
+class SpanOperation:
+    """A span name of one service with its stored kind (``Server``, ``Unspecified``, ...)."""
+
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class FlagEvaluationRow:
+    """A feature-flag evaluation as stored: a span event or a log record (``kind`` 'Log')."""
+
+    trace_id: str
+    span_id: str
+    session_id: str
+    side: str
+    kind: str
+    app_version: str
+    os_name: str
+    time_ns: int
+    key: str
+    variant: str
+
+
+@dataclass(frozen=True)
+class TraceClientFacts:
+    """The session, app version and OS of a trace's client requests (the request pairs)."""
+
+    trace_id: str
+    session_id: str
+    app_version: str
+    os_name: str
+
+
+@dataclass(frozen=True)
+class SessionCrashKind:
+    """A crash of the session index with its kind (``session_id`` '' for a session-less crash)."""
+
+    session_id: str
+    crash_id: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class ScreenSpanRow:
+    """A client lifecycle span (``lifecycle_name``) or a span carrying a screen name."""
+
+    trace_id: str
+    span_id: str
+    parent_span_id: str
+    lifecycle_name: str
+    screen_name: str

@@ -1,4 +1,5 @@
-"""Every query of the Jaeger-compatible API, as named, parameterized constants.
+"""Named SQL of the Jaeger-compatible API (``query/jaeger/``), run by ``StoreReader``'s ``jaeger_*``
+methods with bound parameters.
 
 Re-sent spans (stored twice until ReplacingMergeTree merges) are read once (``LIMIT 1 BY``,
 newest ingest first); searches group by trace, so a duplicate never yields a trace twice.
