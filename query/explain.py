@@ -27,46 +27,8 @@ from tracebridge.query.phases import (
     timing_records_by_span,
 )
 from tracebridge.query.queued import ConsumerSpan, queued_work
-from tracebridge.store.attributes import from_stored
 from tracebridge.store.reader import StoreReader
 from tracebridge.store.rows import STATUS_NAMES, StoredSpan
-
-SELECT_PHASE_ATTRIBUTES = """
-SELECT TraceId, SpanId, mapFilter((k, v) -> has({names:Array(String)}, k), SpanAttributes) AS PhaseAttributes
-FROM otel_traces
-WHERE TraceId IN {trace_ids:Array(String)} AND Side = 'client' AND SpanKind = 'Client'
-  AND hasAny(mapKeys(SpanAttributes), {names:Array(String)})
-LIMIT 1 BY TraceId, SpanId
-"""
-
-SELECT_EDGE_RESOURCES = """
-SELECT TraceId, SpanId,
-       mapFilter((k, v) -> k IN ('tracebridge.tier', 'cloud.platform') OR startsWith(k, 'faas.'),
-                 ResourceAttributes) AS TierAttributes
-FROM otel_traces
-WHERE TraceId IN {trace_ids:Array(String)} AND Side = 'backend'
-  AND (has(mapKeys(ResourceAttributes), 'tracebridge.tier') OR has(mapKeys(ResourceAttributes), 'cloud.platform')
-       OR arrayExists(k -> startsWith(k, 'faas.'), mapKeys(ResourceAttributes)))
-LIMIT 1 BY TraceId, SpanId
-"""
-
-SELECT_LINKED_CONSUMERS = """
-SELECT LinkedTraceId, LinkedSpanId, TraceId, SpanId, SpanName, ServiceName,
-       toUnixTimestamp64Nano(Timestamp) AS StartNs, Duration, StatusCode
-FROM tracebridge_span_links
-WHERE LinkedTraceId IN {trace_ids:Array(String)} AND LinkedSpanId IN {span_ids:Array(String)}
-LIMIT 1 BY LinkedTraceId, LinkedSpanId, TraceId, SpanId
-"""
-
-SELECT_NETWORK_TIMING = """
-SELECT TraceId, SpanId,
-       toUnixTimestamp64Nano(if(Timestamp > toDateTime64(0, 9), Timestamp, ObservedTimestamp)) AS TimeNs,
-       mapKeys(LogAttributes) AS Keys, mapValues(LogAttributes) AS TextValues, LogAttributeTypes
-FROM otel_logs
-WHERE TraceId IN {trace_ids:Array(String)} AND SpanId != ''
-  AND (EventName = {event:String} OR LogAttributes['event.name'] = {event:String})
-LIMIT 1 BY LogId
-"""
 
 
 @dataclass(frozen=True)
@@ -88,35 +50,25 @@ def read_gap_context(
         return GapContext()
     ids = list(trace_ids)
     attributes = {
-        (r["TraceId"], r["SpanId"]): dict(r["PhaseAttributes"])
-        for r in reader.rows(SELECT_PHASE_ATTRIBUTES, {"trace_ids": ids, "names": list(OKHTTP_ATTRIBUTES)})
+        (r.trace_id, r.span_id): r.attributes for r in reader.phase_attributes(ids, OKHTTP_ATTRIBUTES)
     }
-    edge_ids = frozenset(
-        r["SpanId"]
-        for r in reader.rows(SELECT_EDGE_RESOURCES, {"trace_ids": ids})
-        if is_edge_resource(r["TierAttributes"])
-    )
+    edge_ids = frozenset(r.span_id for r in reader.edge_resources(ids) if is_edge_resource(r.attributes))
     records = [
-        NetworkTimingRecord(
-            r["TraceId"],
-            r["SpanId"],
-            int(r["TimeNs"]),
-            from_stored(r["Keys"], r["TextValues"], r["LogAttributeTypes"]),
-        )
-        for r in reader.rows(SELECT_NETWORK_TIMING, {"trace_ids": ids, "event": NETWORK_TIMING_EVENT})
+        NetworkTimingRecord(r.trace_id, r.span_id, r.time_ns, r.attributes)
+        for r in reader.network_timing(ids, NETWORK_TIMING_EVENT)
     ]
     consumers: dict[tuple[str, str], list[ConsumerSpan]] = defaultdict(list)
     if producer_ids:
-        for r in reader.rows(SELECT_LINKED_CONSUMERS, {"trace_ids": ids, "span_ids": list(producer_ids)}):
-            consumers[(r["LinkedTraceId"], r["LinkedSpanId"])].append(
+        for r in reader.linked_consumers(ids, producer_ids):
+            consumers[(r.linked_trace_id, r.linked_span_id)].append(
                 ConsumerSpan(
-                    r["TraceId"],
-                    r["SpanId"],
-                    r["SpanName"],
-                    r["ServiceName"],
-                    int(r["StartNs"]),
-                    int(r["Duration"]),
-                    STATUS_NAMES.get(r["StatusCode"], "unset"),
+                    r.trace_id,
+                    r.span_id,
+                    r.name,
+                    r.service_name,
+                    r.start_ns,
+                    r.duration_ns,
+                    STATUS_NAMES.get(r.status_code, "unset"),
                 )
             )
     return GapContext(attributes, timing_records_by_span(records), edge_ids, consumers)

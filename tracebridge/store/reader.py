@@ -11,18 +11,30 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
-from tracebridge.store import crash_queries, flag_queries, jaeger_queries, queries, screen_queries, spans
+from tracebridge.store import (
+    crash_queries,
+    explain_queries,
+    flag_queries,
+    jaeger_queries,
+    queries,
+    screen_queries,
+    spans,
+)
+from tracebridge.store.attributes import from_stored
 from tracebridge.store.client import LockedClient
 from tracebridge.store.rows import (
     AnsweredRequest,
     CrashTrendRow,
     FlagEvaluationRow,
     LatencyGroup,
+    LinkedConsumer,
+    NetworkTimingLog,
     Screen,
     ScreenSpanRow,
     SessionCounts,
     SessionCrashKind,
     SessionRow,
+    SpanAttributeSubset,
     SpanOperation,
     StoredSpan,
     TraceClientFacts,
@@ -399,6 +411,57 @@ class StoreReader:
             ScreenSpanRow(r["TraceId"], r["SpanId"], r["ParentSpanId"], r["LifecycleName"], r["ScreenName"])
             for r in self.rows(screen_queries.SELECT_SCREEN_SPANS, params)
         ]
+
+    # ------------------------------------------------------------ gap explanations (explain_queries)
+
+    def phase_attributes(self, trace_ids: Sequence[str], names: Sequence[str]) -> list[SpanAttributeSubset]:
+        """The attributes named ``names`` of the client request spans of these traces carrying any."""
+        params = {"trace_ids": list(trace_ids), "names": list(names)}
+        return [
+            SpanAttributeSubset(r["TraceId"], r["SpanId"], dict(r["PhaseAttributes"]))
+            for r in self.rows(explain_queries.SELECT_PHASE_ATTRIBUTES, params)
+        ]
+
+    def edge_resources(self, trace_ids: Sequence[str]) -> list[SpanAttributeSubset]:
+        """Backend spans of these traces whose resource carries a key of the edge-tier rule, with
+        those resource attributes (``tracebridge.tier``, ``cloud.platform``, ``faas.*``)."""
+        return [
+            SpanAttributeSubset(r["TraceId"], r["SpanId"], dict(r["TierAttributes"]))
+            for r in self.rows(explain_queries.SELECT_EDGE_RESOURCES, {"trace_ids": list(trace_ids)})
+        ]
+
+    def network_timing(self, trace_ids: Sequence[str], event: str) -> list[NetworkTimingLog]:
+        """The log records named ``event`` of spans of these traces."""
+        params = {"trace_ids": list(trace_ids), "event": event}
+        return [_timing_log(r) for r in self.rows(explain_queries.SELECT_NETWORK_TIMING, params)]
+
+    def linked_consumers(self, trace_ids: Sequence[str], span_ids: Sequence[str]) -> list[LinkedConsumer]:
+        """Spans linking to a span ``span_ids`` of a trace ``trace_ids``, once each."""
+        params = {"trace_ids": list(trace_ids), "span_ids": list(span_ids)}
+        return [
+            LinkedConsumer(
+                r["LinkedTraceId"],
+                r["LinkedSpanId"],
+                r["TraceId"],
+                r["SpanId"],
+                r["SpanName"],
+                r["ServiceName"],
+                int(r["StartNs"]),
+                int(r["Duration"]),
+                r["StatusCode"],
+            )
+            for r in self.rows(explain_queries.SELECT_LINKED_CONSUMERS, params)
+        ]
+
+
+def _timing_log(row: Row) -> NetworkTimingLog:
+    """A network-timing query row (``TraceId, SpanId, TimeNs, Keys, TextValues, LogAttributeTypes``)."""
+    return NetworkTimingLog(
+        row["TraceId"],
+        row["SpanId"],
+        int(row["TimeNs"]),
+        from_stored(row["Keys"], row["TextValues"], row["LogAttributeTypes"]),
+    )
 
 
 def _crash_filters(filters: Filters) -> dict[str, Any]:

@@ -259,3 +259,37 @@ class ScreenSpanRow:
     parent_span_id: str
     lifecycle_name: str
     screen_name: str
+
+
+@dataclass(frozen=True)
+class SpanAttributeSubset:
+    """Some attributes of one span (or of its resource), typed as stored text."""
+
+    trace_id: str
+    span_id: str
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NetworkTimingLog:
+    """One ``http.client.network_timing`` log record of a span (attributes typed as sent)."""
+
+    trace_id: str
+    span_id: str
+    time_ns: int
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LinkedConsumer:
+    """A span linking to a producer span (the links table); ``status_code`` as stored (``Error``)."""
+
+    linked_trace_id: str
+    linked_span_id: str
+    trace_id: str
+    span_id: str
+    name: str
+    service_name: str
+    start_ns: int
+    duration_ns: int
+    status_code: str
