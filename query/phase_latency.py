@@ -35,66 +35,11 @@ from tracebridge.query.phases import (
     timing_records_by_span,
 )
 from tracebridge.query.units import ms
-from tracebridge.store.attributes import from_stored
-from tracebridge.store.queries import _PAIR_FILTERS as PAIR_FILTER_SQL
-from tracebridge.store.queries import REQUEST_PAIRS
-from tracebridge.store.reader import PAIR_FILTERS, StoreReader
-from tracebridge.store.rows import SpanEvent, StoredSpan
+from tracebridge.store.reader import PAIR_FILTERS, PHASE_GROUPS, StoreReader
 
 ROW_PHASES = ("stall", "dns", "connect", "tls", "request", "wait", "download", "after_response")
-
-
-# Group-by name -> column of the store's request pairs (the latency API's requests).
-GROUP_COLUMNS = {
-    "route": "Route",
-    "app_version": "AppVersion",
-    "os_name": "OsName",
-    "network_type": "NetworkType",
-    "service_name": "ServiceName",
-}
-assert set(GROUP_COLUMNS) == set(GROUP_BY_CHOICES)
-
-
-def _requests_sql(column: str) -> str:
-    """The latency API's requests (``REQUEST_PAIRS`` under its filters) with the row key."""
-    return (
-        f"SELECT {column} AS Key, TraceId, ClientSpanId FROM ({REQUEST_PAIRS[True]}) WHERE {PAIR_FILTER_SQL}"
-    )
-
-
-def _client_spans_sql(requests: str) -> str:
-    return f"""
-SELECT TraceId, SpanId, toUnixTimestamp64Nano(Timestamp) AS StartNs, Duration,
-       Events.Name AS EventNames, arrayMap(t -> toUnixTimestamp64Nano(t), Events.Timestamp) AS EventTimes,
-       mapFilter((k, v) -> has({{names:Array(String)}}, k), SpanAttributes) AS PhaseAttributes
-FROM otel_traces
-WHERE Side = 'client' AND SpanKind = 'Client'
-  AND (TraceId, SpanId) IN (SELECT TraceId, ClientSpanId FROM ({requests}))
-LIMIT 1 BY TraceId, SpanId
-"""
-
-
-def _timing_sql(requests: str) -> str:
-    return f"""
-SELECT TraceId, SpanId,
-       toUnixTimestamp64Nano(if(Timestamp > toDateTime64(0, 9), Timestamp, ObservedTimestamp)) AS TimeNs,
-       mapKeys(LogAttributes) AS Keys, mapValues(LogAttributes) AS TextValues, LogAttributeTypes
-FROM otel_logs
-WHERE (EventName = {{event:String}} OR LogAttributes['event.name'] = {{event:String}})
-  AND (TraceId, SpanId) IN (SELECT TraceId, ClientSpanId FROM ({requests}))
-LIMIT 1 BY LogId
-"""
-
-
-def _edge_traces_sql(requests: str) -> str:
-    return f"""
-SELECT DISTINCT TraceId
-FROM otel_traces
-WHERE Side = 'backend'
-  AND (has(mapKeys(ResourceAttributes), 'tracebridge.tier') OR has(mapKeys(ResourceAttributes), 'cloud.platform')
-       OR arrayExists(k -> startsWith(k, 'faas.'), mapKeys(ResourceAttributes)))
-  AND TraceId IN (SELECT TraceId FROM ({requests}))
-"""
+# The latency API's group-bys are the ones the store keys phases by.
+assert set(PHASE_GROUPS) == set(GROUP_BY_CHOICES)
 
 
 def parse_phases_flag(value: str | None) -> bool:
@@ -117,30 +62,6 @@ def phase_stats(values: Sequence[int]) -> dict[str, Any]:
         "p50_ms": ms(exact_percentile(values, 0.5)),
         "p99_ms": ms(exact_percentile(values, 0.99)),
     }
-
-
-def _client_span(row: Mapping[str, Any]) -> StoredSpan:
-    start = int(row["StartNs"])
-    return StoredSpan(
-        trace_id=row["TraceId"],
-        span_id=row["SpanId"],
-        parent_span_id=None,
-        trace_state="",
-        name="",
-        kind="client",
-        side="client",
-        service_name="",
-        session_id=None,
-        start_time_unix_nano=start,
-        end_time_unix_nano=start + int(row["Duration"]),
-        status_code="unset",
-        status_message="",
-        attributes=dict(row["PhaseAttributes"]),
-        resource_attributes={},
-        scope_name="",
-        scope_version="",
-        events=[SpanEvent(n, int(t), {}) for n, t in zip(row["EventNames"], row["EventTimes"], strict=False)],
-    )
 
 
 def _served_at_edge(reader: StoreReader, trace_ids: Sequence[str]) -> set[tuple[str, str]]:
@@ -167,28 +88,21 @@ def add_phase_percentiles(
         params if isinstance(params, LatencyFilters) else parse_latency_filters(params, with_group_by=True)
     )
     sql_params = {name: getattr(filters, name) for name in PAIR_FILTERS}
-    requests_sql = _requests_sql(GROUP_COLUMNS[document.group_by])
+    group_by = document.group_by
     keys: dict[tuple[str, str], str] = {
-        (r["TraceId"], r["ClientSpanId"]): r["Key"] for r in reader.rows(requests_sql, sql_params)
+        (r.trace_id, r.client_span_id): r.key for r in reader.phase_requests(group_by, sql_params)
     }
     spans = {
-        (r["TraceId"], r["SpanId"]): _client_span(r)
-        for r in reader.rows(
-            _client_spans_sql(requests_sql), {**sql_params, "names": list(OKHTTP_ATTRIBUTES)}
-        )
+        (span.trace_id, span.span_id): span
+        for span in reader.phase_client_spans(group_by, sql_params, OKHTTP_ATTRIBUTES)
     }
     records = timing_records_by_span(
         [
-            NetworkTimingRecord(
-                r["TraceId"],
-                r["SpanId"],
-                int(r["TimeNs"]),
-                from_stored(r["Keys"], r["TextValues"], r["LogAttributeTypes"]),
-            )
-            for r in reader.rows(_timing_sql(requests_sql), {**sql_params, "event": NETWORK_TIMING_EVENT})
+            NetworkTimingRecord(r.trace_id, r.span_id, r.time_ns, r.attributes)
+            for r in reader.phase_network_timing(group_by, sql_params, NETWORK_TIMING_EVENT)
         ]
     )
-    edge_traces = [r["TraceId"] for r in reader.rows(_edge_traces_sql(requests_sql), sql_params)]
+    edge_traces = reader.phase_edge_traces(group_by, sql_params)
     served = _served_at_edge(reader, edge_traces)
 
     values: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))

@@ -16,6 +16,7 @@ from tracebridge.store import (
     explain_queries,
     flag_queries,
     jaeger_queries,
+    phase_queries,
     queries,
     screen_queries,
     spans,
@@ -26,6 +27,7 @@ from tracebridge.store.rows import (
     AnsweredRequest,
     CrashTrendRow,
     FlagEvaluationRow,
+    KeyedRequest,
     LatencyGroup,
     LinkedConsumer,
     NetworkTimingLog,
@@ -35,6 +37,7 @@ from tracebridge.store.rows import (
     SessionCrashKind,
     SessionRow,
     SpanAttributeSubset,
+    SpanEvent,
     SpanOperation,
     StoredSpan,
     TraceClientFacts,
@@ -53,6 +56,7 @@ PAIR_FILTERS = (
     "route",
 )
 CRASH_TREND_FILTERS = ("since", "until", "app_version", "os_name")
+PHASE_GROUPS = tuple(phase_queries.GROUP_COLUMNS)  # the group-bys of the ``phase_*`` methods
 LATENCY_DIMENSIONS = ("all", "route", "app_version", "os_name", "network_type", "service_name", "route_time")
 
 Filters = Mapping[str, "str | int | None"]
@@ -452,6 +456,57 @@ class StoreReader:
             )
             for r in self.rows(explain_queries.SELECT_LINKED_CONSUMERS, params)
         ]
+
+    # ------------------------------------------------------------ latency phases (phase_queries)
+
+    def phase_requests(self, group_by: str, filters: Filters) -> list[KeyedRequest]:
+        """The latency API's requests under ``filters`` (``PAIR_FILTERS``), keyed by ``group_by``."""
+        sql = phase_queries.SELECT_REQUESTS[group_by]
+        return [
+            KeyedRequest(r["Key"], r["TraceId"], r["ClientSpanId"])
+            for r in self.rows(sql, _bind(filters, PAIR_FILTERS))
+        ]
+
+    def phase_client_spans(self, group_by: str, filters: Filters, names: Sequence[str]) -> list[StoredSpan]:
+        """The client spans of those requests: times, event names and times, and the attributes
+        named ``names`` only (other fields empty)."""
+        params = {**_bind(filters, PAIR_FILTERS), "names": list(names)}
+        return [_client_span(r) for r in self.rows(phase_queries.SELECT_CLIENT_SPANS[group_by], params)]
+
+    def phase_network_timing(self, group_by: str, filters: Filters, event: str) -> list[NetworkTimingLog]:
+        """The log records named ``event`` of those requests' client spans."""
+        params = {**_bind(filters, PAIR_FILTERS), "event": event}
+        return [_timing_log(r) for r in self.rows(phase_queries.SELECT_NETWORK_TIMING[group_by], params)]
+
+    def phase_edge_traces(self, group_by: str, filters: Filters) -> list[str]:
+        """The traces of those requests with a backend span on a resource of the edge-tier rule."""
+        sql = phase_queries.SELECT_EDGE_TRACES[group_by]
+        return [r["TraceId"] for r in self.rows(sql, _bind(filters, PAIR_FILTERS))]
+
+
+def _client_span(row: Row) -> StoredSpan:
+    """A ``phase_queries.SELECT_CLIENT_SPANS`` row as a client span."""
+    start = int(row["StartNs"])
+    return StoredSpan(
+        trace_id=row["TraceId"],
+        span_id=row["SpanId"],
+        parent_span_id=None,
+        trace_state="",
+        name="",
+        kind="client",
+        side="client",
+        service_name="",
+        session_id=None,
+        start_time_unix_nano=start,
+        end_time_unix_nano=start + int(row["Duration"]),
+        status_code="unset",
+        status_message="",
+        attributes=dict(row["PhaseAttributes"]),
+        resource_attributes={},
+        scope_name="",
+        scope_version="",
+        events=[SpanEvent(n, int(t), {}) for n, t in zip(row["EventNames"], row["EventTimes"], strict=False)],
+    )
 
 
 def _timing_log(row: Row) -> NetworkTimingLog:

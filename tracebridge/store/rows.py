@@ -293,3 +293,12 @@ class LinkedConsumer:
     start_ns: int
     duration_ns: int
     status_code: str
+
+
+@dataclass(frozen=True)
+class KeyedRequest:
+    """A latency API request (trace, client span) with its row key under a group-by."""
+
+    key: str
+    trace_id: str
+    client_span_id: str
