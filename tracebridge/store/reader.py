@@ -98,8 +98,9 @@ class StoreReader:
     def __init__(self, client: LockedClient) -> None:
         self.client = client
 
-    def rows(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run a named query; rows as dicts keyed by column name (the crash queries use this)."""
+    def _rows(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run one of the store's named queries; rows as dicts keyed by column name (private: callers
+        outside the store use the domain methods)."""
         return list(self.client.query(sql, parameters=parameters or {}).named_results())
 
     def ping(self) -> bool:
@@ -121,16 +122,18 @@ class StoreReader:
         return spans.lean_spans_of_traces(self.client, trace_ids)
 
     def trace_exists(self, trace_id: str) -> bool:
-        return bool(self.rows(queries.SELECT_TRACE_EXISTS, {"trace_id": trace_id})[0]["Found"])
+        return bool(self._rows(queries.SELECT_TRACE_EXISTS, {"trace_id": trace_id})[0]["Found"])
 
     # ------------------------------------------------------------ sessions
 
     def session_trace_ids(self, session_id: str) -> list[str]:
         """Traces with a span carrying the session id, by their first start."""
-        return [r["TraceId"] for r in self.rows(queries.SELECT_SESSION_TRACE_IDS, {"session_id": session_id})]
+        return [
+            r["TraceId"] for r in self._rows(queries.SELECT_SESSION_TRACE_IDS, {"session_id": session_id})
+        ]
 
     def session_exists(self, session_id: str) -> bool:
-        return bool(self.rows(queries.SELECT_SESSION_EXISTS, {"session_id": session_id})[0]["Found"])
+        return bool(self._rows(queries.SELECT_SESSION_EXISTS, {"session_id": session_id})[0]["Found"])
 
     def sessions(
         self, filters: Filters, has_crash: bool | None, inferred_crash_sessions: Collection[str], limit: int
@@ -153,7 +156,7 @@ class StoreReader:
                 r["DeviceModel"] or None,
                 r["DeviceId"] or None,
             )
-            for r in self.rows(queries.SELECT_SESSIONS, params)
+            for r in self._rows(queries.SELECT_SESSIONS, params)
         ]
 
     def session_counts(self, session_ids: Sequence[str]) -> dict[str, SessionCounts]:
@@ -163,25 +166,25 @@ class StoreReader:
             return {}
         params = {"session_ids": list(session_ids)}
         errors = {
-            r["SessionId"]: bool(r["HasError"]) for r in self.rows(queries.SELECT_SESSION_ERRORS, params)
+            r["SessionId"]: bool(r["HasError"]) for r in self._rows(queries.SELECT_SESSION_ERRORS, params)
         }
         return {
             r["SessionId"]: SessionCounts(
                 int(r["TraceCount"]), int(r["SpanCount"]), errors.get(r["SessionId"], False)
             )
-            for r in self.rows(queries.SELECT_SESSION_COUNTS, params)
+            for r in self._rows(queries.SELECT_SESSION_COUNTS, params)
         }
 
     def session_screens(self, session_id: str, trace_ids: Sequence[str]) -> list[Screen]:
         if not trace_ids:
             return []
-        rows = self.rows(
+        rows = self._rows(
             queries.SELECT_SESSION_SCREENS, {"trace_ids": list(trace_ids), "session_id": session_id}
         )
         return [Screen(int(r["StartNs"]), int(r["EndNs"]), r["Screen"]) for r in rows]
 
     def last_client_activity(self) -> int | None:
-        row = self.rows(queries.SELECT_LAST_CLIENT_ACTIVITY)[0]
+        row = self._rows(queries.SELECT_LAST_CLIENT_ACTIVITY)[0]
         return int(row["LastNs"]) if int(row["Spans"]) else None
 
     # ------------------------------------------------------------ latency
@@ -208,22 +211,22 @@ class StoreReader:
                 int(r["FirstNs"]),
                 int(r["LastNs"]),
             )
-            for r in self.rows(queries.SELECT_LATENCY[self._proxied_answers()], params)
+            for r in self._rows(queries.SELECT_LATENCY[self._proxied_answers()], params)
         ]
 
     def _proxied_answers(self) -> bool:
         """Whether any server answered below a proxy hop (else the pairs query skips that join)."""
-        return bool(self.rows(queries.SELECT_HAS_PROXIED_ANSWERS)[0]["Found"])
+        return bool(self._rows(queries.SELECT_HAS_PROXIED_ANSWERS)[0]["Found"])
 
     def request_extent(self, filters: Filters) -> tuple[int | None, int | None]:
         """First and last client request start under the client-side filters (None: no request)."""
         names = ("since", "until", "app_version", "os_name", "network_type")
-        row = self.rows(queries.SELECT_REQUEST_EXTENT, _bind(filters, names))[0]
+        row = self._rows(queries.SELECT_REQUEST_EXTENT, _bind(filters, names))[0]
         return (int(row["FirstNs"]), int(row["LastNs"])) if int(row["Requests"]) else (None, None)
 
     def answered_requests(self, trace_ids: Sequence[str]) -> list[AnsweredRequest]:
         """The answered requests of these traces as the request pairs hold them (by trace, client span)."""
-        rows = self.rows(queries.SELECT_ANSWERED_REQUESTS, {"trace_ids": list(trace_ids)})
+        rows = self._rows(queries.SELECT_ANSWERED_REQUESTS, {"trace_ids": list(trace_ids)})
         return [
             AnsweredRequest(
                 r["TraceId"],
@@ -240,19 +243,19 @@ class StoreReader:
     def gap_histogram(self, filters: Filters, bins: int) -> list[tuple[float, float, float]]:
         """(lower ms, upper ms, requests) bins of the gaps of the same requests as ``latency``."""
         sql = queries.SELECT_GAP_HISTOGRAM[self._proxied_answers()]
-        row = self.rows(sql, {**_bind(filters, PAIR_FILTERS), "bins": bins})[0]
+        row = self._rows(sql, {**_bind(filters, PAIR_FILTERS), "bins": bins})[0]
         return [(float(lo), float(hi), float(n)) for lo, hi, n in row["Bins"]]
 
     # ------------------------------------------------------------ crash trend (dashboards)
 
     def crash_options(self) -> tuple[list[str], list[str]]:
         """App versions and OS names seen in crash reports, sorted."""
-        row = self.rows(queries.SELECT_CRASH_OPTIONS)[0]
+        row = self._rows(queries.SELECT_CRASH_OPTIONS)[0]
         return sorted(row["AppVersions"]), sorted(row["OsNames"])
 
     def crash_extent(self, filters: Filters) -> tuple[int, int | None, int | None]:
         """Crash count and first/last crash time under the filters."""
-        row = self.rows(queries.SELECT_CRASH_EXTENT, _bind(filters, CRASH_TREND_FILTERS))[0]
+        row = self._rows(queries.SELECT_CRASH_EXTENT, _bind(filters, CRASH_TREND_FILTERS))[0]
         count = int(row["Crashes"])
         return count, (int(row["FirstNs"]) if count else None), (int(row["LastNs"]) if count else None)
 
@@ -260,89 +263,91 @@ class StoreReader:
         params = {**_bind(filters, CRASH_TREND_FILTERS), "bucket_ns": bucket_ns}
         return [
             CrashTrendRow(int(r["BucketNs"]), r["Version"], int(r["Crashes"]))
-            for r in self.rows(queries.SELECT_CRASH_TREND, params)
+            for r in self._rows(queries.SELECT_CRASH_TREND, params)
         ]
 
     # ------------------------------------------------------------ crashes (rows: crash_queries' columns)
 
     def crash(self, crash_id: str) -> Row | None:
         """One crash with its attributes (``DETAIL_COLUMNS``); None when unknown."""
-        rows = self.rows(crash_queries.SELECT_CRASH, {"crash_id": crash_id})
+        rows = self._rows(crash_queries.SELECT_CRASH, {"crash_id": crash_id})
         return rows[0] if rows else None
 
     def crashes_by_ids(self, crash_ids: Sequence[str]) -> list[Row]:
-        return self.rows(crash_queries.SELECT_CRASHES_BY_IDS, {"crash_ids": list(crash_ids)})
+        return self._rows(crash_queries.SELECT_CRASHES_BY_IDS, {"crash_ids": list(crash_ids)})
 
     def crashes_in_trace(self, trace_id: str) -> list[Row]:
-        return self.rows(crash_queries.SELECT_CRASHES_IN_TRACE, {"trace_id": trace_id})
+        return self._rows(crash_queries.SELECT_CRASHES_IN_TRACE, {"trace_id": trace_id})
 
     def session_crash_ids(self, session_ids: Sequence[str]) -> list[str]:
         """Ids of the crashes recorded with these session ids."""
         params = {"session_ids": list(session_ids)}
-        return [r["CrashId"] for r in self.rows(crash_queries.SELECT_SESSION_CRASH_IDS, params)]
+        return [r["CrashId"] for r in self._rows(crash_queries.SELECT_SESSION_CRASH_IDS, params)]
 
     def session_crash_counts(self, session_ids: Sequence[str]) -> dict[str, int]:
         params = {"session_ids": list(session_ids)}
         return {
             r["SessionId"]: int(r["Crashes"])
-            for r in self.rows(crash_queries.SELECT_SESSION_CRASH_COUNTS, params)
+            for r in self._rows(crash_queries.SELECT_SESSION_CRASH_COUNTS, params)
         }
 
     def orphan_crashes(self, limit: int, device_ids: Sequence[str] | None = None) -> list[Row]:
         """Session-less crashes (``CrashId, DeviceId, TimeNs``), of some devices or of all."""
         if device_ids is not None:
-            return self.rows(crash_queries.SELECT_ORPHAN_CRASHES_OF_DEVICES, {"device_ids": list(device_ids)})
-        return self.rows(crash_queries.SELECT_ORPHAN_CRASHES, {"limit": limit})
+            return self._rows(
+                crash_queries.SELECT_ORPHAN_CRASHES_OF_DEVICES, {"device_ids": list(device_ids)}
+            )
+        return self._rows(crash_queries.SELECT_ORPHAN_CRASHES, {"limit": limit})
 
     def session_devices(self, session_ids: Sequence[str]) -> dict[str, list[str]]:
         """The device ids of these sessions' client spans."""
         params = {"session_ids": list(session_ids)}
         return {
             r["SessionId"]: list(r["DeviceIds"])
-            for r in self.rows(crash_queries.SELECT_SESSION_EXTENTS, params)
+            for r in self._rows(crash_queries.SELECT_SESSION_EXTENTS, params)
         }
 
     def device_sessions(self, device_ids: Sequence[str]) -> list[Row]:
         """Every client session of these devices (``DeviceId, SessionId, StartNs, EndNs``)."""
-        return self.rows(crash_queries.SELECT_DEVICE_SESSIONS, {"device_ids": list(device_ids)})
+        return self._rows(crash_queries.SELECT_DEVICE_SESSIONS, {"device_ids": list(device_ids)})
 
     def requests_before(self, session_id: str, until: int, limit: int) -> list[Row]:
         """The session's client requests (``TraceId, SpanId, StartNs``) started at or before ``until``."""
         params = {"session_id": session_id, "until": until, "limit": limit}
-        return self.rows(crash_queries.SELECT_REQUESTS_BEFORE, params)
+        return self._rows(crash_queries.SELECT_REQUESTS_BEFORE, params)
 
     def filtered_crashes(self, filters: Filters, limit: int) -> list[Row]:
         """Crashes matching app_version, os_name, kind, since, until (empty/0: no filter), newest first."""
-        return self.rows(crash_queries.SELECT_FILTERED_CRASHES, {**_crash_filters(filters), "limit": limit})
+        return self._rows(crash_queries.SELECT_FILTERED_CRASHES, {**_crash_filters(filters), "limit": limit})
 
     def crash_variants(self, filters: Filters) -> list[Row]:
         """Crashes pre-aggregated per (type, stack, message when no stack), for grouping."""
-        return self.rows(crash_queries.SELECT_CRASH_VARIANTS, _crash_filters(filters))
+        return self._rows(crash_queries.SELECT_CRASH_VARIANTS, _crash_filters(filters))
 
     def active_sessions(self, since: int, until: int, os_name: str) -> list[Row]:
         """Client sessions active in the window (``SessionId, Version, Os, Device``)."""
         params = {"since": since, "until": until, "os_name": os_name}
-        return self.rows(crash_queries.SELECT_ACTIVE_SESSIONS, params)
+        return self._rows(crash_queries.SELECT_ACTIVE_SESSIONS, params)
 
     def window_crashes(self, since: int, until: int, os_name: str) -> list[Row]:
         """Crashes in the window, one row per crash."""
         params = {"since": since, "until": until, "os_name": os_name}
-        return self.rows(crash_queries.SELECT_WINDOW_CRASHES, params)
+        return self._rows(crash_queries.SELECT_WINDOW_CRASHES, params)
 
     # ------------------------------------------------------------ Jaeger API (jaeger_queries)
 
     def jaeger_services(self) -> list[str]:
         """Every stored ``ServiceName`` ('' for a resource without ``service.name``), sorted."""
-        return [r["name"] for r in self.rows(jaeger_queries.SERVICES)]
+        return [r["name"] for r in self._rows(jaeger_queries.SERVICES)]
 
     def jaeger_operations(self, service: str) -> list[SpanOperation]:
         """The distinct (span name, stored span kind) of one stored service name, sorted."""
-        rows = self.rows(jaeger_queries.OPERATIONS, {"service": service})
+        rows = self._rows(jaeger_queries.OPERATIONS, {"service": service})
         return [SpanOperation(r["name"], r["kind"]) for r in rows]
 
     def jaeger_trace_spans(self, trace_ids: Sequence[str]) -> list[Row]:
         """Every span of these traces, once each (``jaeger_queries.TRACE_SPANS`` columns)."""
-        return self.rows(jaeger_queries.TRACE_SPANS, {"trace_ids": list(trace_ids)})
+        return self._rows(jaeger_queries.TRACE_SPANS, {"trace_ids": list(trace_ids)})
 
     def jaeger_find_trace_ids(self, service: str, search: JaegerSearch) -> list[str]:
         """Trace ids with a span of the stored service name ``service`` meeting every condition of
@@ -359,15 +364,15 @@ class StoreReader:
             "limit": search.limit,
         }
         sql = jaeger_queries.FIND_TRACE_IDS_WITH_TAGS if search.tags else jaeger_queries.FIND_TRACE_IDS
-        return [r["TraceId"] for r in self.rows(sql, params)]
+        return [r["TraceId"] for r in self._rows(sql, params)]
 
     # ------------------------------------------------------------ feature flags (flag_queries)
 
     def flag_evaluations(self, event_names: Sequence[str], until: int) -> list[FlagEvaluationRow]:
         """Evaluations named ``event_names`` at or before ``until``: span events, then log records."""
         params = {"names": list(event_names), "until": until}
-        rows = self.rows(flag_queries.SELECT_SPAN_EVALUATIONS, params)
-        rows += self.rows(flag_queries.SELECT_LOG_EVALUATIONS, params)
+        rows = self._rows(flag_queries.SELECT_SPAN_EVALUATIONS, params)
+        rows += self._rows(flag_queries.SELECT_LOG_EVALUATIONS, params)
         return [
             FlagEvaluationRow(
                 r["TraceId"],
@@ -385,7 +390,7 @@ class StoreReader:
         ]
 
     def trace_client_facts(self, trace_ids: Sequence[str]) -> list[TraceClientFacts]:
-        rows = self.rows(flag_queries.SELECT_TRACE_FACTS, {"trace_ids": list(trace_ids)})
+        rows = self._rows(flag_queries.SELECT_TRACE_FACTS, {"trace_ids": list(trace_ids)})
         return [TraceClientFacts(r["TraceId"], r["SessionId"], r["AppVersion"], r["OsName"]) for r in rows]
 
     def session_crash_kinds(
@@ -395,7 +400,7 @@ class StoreReader:
         params = {"session_ids": list(session_ids), "crash_ids": list(crash_ids)}
         return [
             SessionCrashKind(r["SessionId"], r["CrashId"], r["Kind"])
-            for r in self.rows(flag_queries.SELECT_SESSION_CRASH_KINDS, params)
+            for r in self._rows(flag_queries.SELECT_SESSION_CRASH_KINDS, params)
         ]
 
     # ------------------------------------------------------------ screens (screen_queries)
@@ -413,7 +418,7 @@ class StoreReader:
         }
         return [
             ScreenSpanRow(r["TraceId"], r["SpanId"], r["ParentSpanId"], r["LifecycleName"], r["ScreenName"])
-            for r in self.rows(screen_queries.SELECT_SCREEN_SPANS, params)
+            for r in self._rows(screen_queries.SELECT_SCREEN_SPANS, params)
         ]
 
     # ------------------------------------------------------------ gap explanations (explain_queries)
@@ -423,7 +428,7 @@ class StoreReader:
         params = {"trace_ids": list(trace_ids), "names": list(names)}
         return [
             SpanAttributeSubset(r["TraceId"], r["SpanId"], dict(r["PhaseAttributes"]))
-            for r in self.rows(explain_queries.SELECT_PHASE_ATTRIBUTES, params)
+            for r in self._rows(explain_queries.SELECT_PHASE_ATTRIBUTES, params)
         ]
 
     def edge_resources(self, trace_ids: Sequence[str]) -> list[SpanAttributeSubset]:
@@ -431,13 +436,13 @@ class StoreReader:
         those resource attributes (``tracebridge.tier``, ``cloud.platform``, ``faas.*``)."""
         return [
             SpanAttributeSubset(r["TraceId"], r["SpanId"], dict(r["TierAttributes"]))
-            for r in self.rows(explain_queries.SELECT_EDGE_RESOURCES, {"trace_ids": list(trace_ids)})
+            for r in self._rows(explain_queries.SELECT_EDGE_RESOURCES, {"trace_ids": list(trace_ids)})
         ]
 
     def network_timing(self, trace_ids: Sequence[str], event: str) -> list[NetworkTimingLog]:
         """The log records named ``event`` of spans of these traces."""
         params = {"trace_ids": list(trace_ids), "event": event}
-        return [_timing_log(r) for r in self.rows(explain_queries.SELECT_NETWORK_TIMING, params)]
+        return [_timing_log(r) for r in self._rows(explain_queries.SELECT_NETWORK_TIMING, params)]
 
     def linked_consumers(self, trace_ids: Sequence[str], span_ids: Sequence[str]) -> list[LinkedConsumer]:
         """Spans linking to a span ``span_ids`` of a trace ``trace_ids``, once each."""
@@ -454,7 +459,7 @@ class StoreReader:
                 int(r["Duration"]),
                 r["StatusCode"],
             )
-            for r in self.rows(explain_queries.SELECT_LINKED_CONSUMERS, params)
+            for r in self._rows(explain_queries.SELECT_LINKED_CONSUMERS, params)
         ]
 
     # ------------------------------------------------------------ latency phases (phase_queries)
@@ -464,24 +469,24 @@ class StoreReader:
         sql = phase_queries.SELECT_REQUESTS[group_by]
         return [
             KeyedRequest(r["Key"], r["TraceId"], r["ClientSpanId"])
-            for r in self.rows(sql, _bind(filters, PAIR_FILTERS))
+            for r in self._rows(sql, _bind(filters, PAIR_FILTERS))
         ]
 
     def phase_client_spans(self, group_by: str, filters: Filters, names: Sequence[str]) -> list[StoredSpan]:
         """The client spans of those requests: times, event names and times, and the attributes
         named ``names`` only (other fields empty)."""
         params = {**_bind(filters, PAIR_FILTERS), "names": list(names)}
-        return [_client_span(r) for r in self.rows(phase_queries.SELECT_CLIENT_SPANS[group_by], params)]
+        return [_client_span(r) for r in self._rows(phase_queries.SELECT_CLIENT_SPANS[group_by], params)]
 
     def phase_network_timing(self, group_by: str, filters: Filters, event: str) -> list[NetworkTimingLog]:
         """The log records named ``event`` of those requests' client spans."""
         params = {**_bind(filters, PAIR_FILTERS), "event": event}
-        return [_timing_log(r) for r in self.rows(phase_queries.SELECT_NETWORK_TIMING[group_by], params)]
+        return [_timing_log(r) for r in self._rows(phase_queries.SELECT_NETWORK_TIMING[group_by], params)]
 
     def phase_edge_traces(self, group_by: str, filters: Filters) -> list[str]:
         """The traces of those requests with a backend span on a resource of the edge-tier rule."""
         sql = phase_queries.SELECT_EDGE_TRACES[group_by]
-        return [r["TraceId"] for r in self.rows(sql, _bind(filters, PAIR_FILTERS))]
+        return [r["TraceId"] for r in self._rows(sql, _bind(filters, PAIR_FILTERS))]
 
 
 def _client_span(row: Row) -> StoredSpan:
