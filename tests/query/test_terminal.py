@@ -265,7 +265,11 @@ def test_phases_edge_and_queued_work_at_100_columns(server: LiveServer) -> None:
         for message in (client, backend):
             assert server.post("/v1/traces", message.SerializeToString()).status_code == 200
         sent.append(trace_id.hex())
-    document = poll_json(server, f"/api/v1/sessions/{session_id}", lambda d: len(d["traces"]) == 2)
+    document = poll_json(
+        server,
+        f"/api/v1/sessions/{session_id}",
+        lambda d: len(d["traces"]) == 2 and all(t["gaps"] and t["gaps"][0]["edge"] for t in d["traces"]),
+    )
     poll_json(server, f"/api/v1/traces/{sent[0]}", lambda d: len(d["spans"]) == 4)
 
     out = console()
