@@ -79,7 +79,7 @@ def build_trace(trace_id: str, spans: Sequence[StoredSpan], crashes: Sequence[Cr
         span_count=len(spans),
         has_error=any(s.error for s in spans),
         spans=[span_document(s, adjusted[s.span_id]) for s in ordered],
-        gaps=gap_entries(pairs, spans),
+        gaps=gap_entries(pairs),
         crashes=list(crashes),
     )
 
@@ -171,7 +171,7 @@ def trace_summary(trace_id: str, spans: Sequence[StoredSpan]) -> TraceSummary:
         backend_span_count=sum(1 for s in spans if s.side == "backend"),
         has_error=errors > 0,
         error_count=errors,
-        gaps=gap_entries(pairs, spans),
+        gaps=gap_entries(pairs),
     )
 
 
