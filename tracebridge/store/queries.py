@@ -193,10 +193,19 @@ WHERE TraceId IN {{trace_ids:Array(String)}}
 ORDER BY TraceId, ClientSpanId
 """
 
+# The client-side filters on the client halves of the request pairs (since/until on the start).
+_CLIENT_HALF_FILTERS = """
+  ({since:Nullable(Int64)} IS NULL OR toUnixTimestamp64Nano(ClientStart) >= {since:Nullable(Int64)})
+  AND ({until:Nullable(Int64)} IS NULL OR toUnixTimestamp64Nano(ClientStart) <= {until:Nullable(Int64)})
+  AND ({app_version:Nullable(String)} IS NULL OR AppVersion = {app_version:Nullable(String)})
+  AND ({os_name:Nullable(String)} IS NULL OR OsName = {os_name:Nullable(String)})
+  AND ({network_type:Nullable(String)} IS NULL OR NetworkType = {network_type:Nullable(String)})
+"""
+
 # Traces of the client requests under the client-side filters in which a backend span's resource
 # carries one of the keys of the edge-tier rule (tracebridge.query.edge.is_edge_resource decides on
 # them): the traces whose requests may have gone through an edge tier.
-SELECT_EDGE_CANDIDATE_TRACES = """
+SELECT_EDGE_CANDIDATE_TRACES = f"""
 SELECT DISTINCT TraceId
 FROM otel_traces
 WHERE Side = 'backend'
@@ -204,30 +213,20 @@ WHERE Side = 'backend'
        OR arrayExists(k -> startsWith(k, 'faas.'), mapKeys(ResourceAttributes)))
   AND TraceId IN (
     SELECT TraceId FROM tracebridge_request_pairs
-    WHERE HasClient = 1
-      AND ({since:Nullable(Int64)} IS NULL OR toUnixTimestamp64Nano(ClientStart) >= {since:Nullable(Int64)})
-      AND ({until:Nullable(Int64)} IS NULL OR toUnixTimestamp64Nano(ClientStart) <= {until:Nullable(Int64)})
-      AND ({app_version:Nullable(String)} IS NULL OR AppVersion = {app_version:Nullable(String)})
-      AND ({os_name:Nullable(String)} IS NULL OR OsName = {os_name:Nullable(String)})
-      AND ({os_version:Nullable(String)} IS NULL OR OsVersion = {os_version:Nullable(String)})
-      AND ({device_model:Nullable(String)} IS NULL OR DeviceModel = {device_model:Nullable(String)})
-      AND ({network_type:Nullable(String)} IS NULL OR NetworkType = {network_type:Nullable(String)})
+    WHERE HasClient = 1 AND {_CLIENT_HALF_FILTERS}
+      AND ({{os_version:Nullable(String)}} IS NULL OR OsVersion = {{os_version:Nullable(String)}})
+      AND ({{device_model:Nullable(String)}} IS NULL OR DeviceModel = {{device_model:Nullable(String)}})
   )
 """
 
 # The extent of the client requests' starts under the client-side filters (client halves only, no
 # FINAL: cheap; the latency dashboard's window and bucket size).
-SELECT_REQUEST_EXTENT = """
+SELECT_REQUEST_EXTENT = f"""
 SELECT count() AS Requests,
        toUnixTimestamp64Nano(min(ClientStart)) AS FirstNs,
        toUnixTimestamp64Nano(max(ClientStart)) AS LastNs
 FROM tracebridge_request_pairs
-WHERE HasClient = 1
-  AND ({since:Nullable(Int64)} IS NULL OR toUnixTimestamp64Nano(ClientStart) >= {since:Nullable(Int64)})
-  AND ({until:Nullable(Int64)} IS NULL OR toUnixTimestamp64Nano(ClientStart) <= {until:Nullable(Int64)})
-  AND ({app_version:Nullable(String)} IS NULL OR AppVersion = {app_version:Nullable(String)})
-  AND ({os_name:Nullable(String)} IS NULL OR OsName = {os_name:Nullable(String)})
-  AND ({network_type:Nullable(String)} IS NULL OR NetworkType = {network_type:Nullable(String)})
+WHERE HasClient = 1 AND {_CLIENT_HALF_FILTERS}
 """
 
 # The distribution of gaps (ms) of the same requests, in adaptive bins (the latency dashboard).
