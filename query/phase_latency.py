@@ -20,13 +20,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tracebridge.domain import exact_percentile
-from tracebridge.query.edge import SpanTree, edge_hop
+from tracebridge.query.edge_answers import origins_of, request_hops
 from tracebridge.query.errors import BadRequest
-from tracebridge.query.explain import read_gap_context
 from tracebridge.query.explain_models import PhaseStats
 from tracebridge.query.filters import GROUP_BY_CHOICES, LatencyFilters, parse_latency_filters
 from tracebridge.query.models import Latency
-from tracebridge.query.pairing import pair_requests
 from tracebridge.query.phases import (
     NETWORK_TIMING_EVENT,
     OKHTTP_ATTRIBUTES,
@@ -39,7 +37,7 @@ from tracebridge.store.attributes import from_stored
 from tracebridge.store.queries import _PAIR_FILTERS as PAIR_FILTER_SQL
 from tracebridge.store.queries import REQUEST_PAIRS
 from tracebridge.store.reader import PAIR_FILTERS, StoreReader
-from tracebridge.store.rows import SpanEvent, StoredSpan
+from tracebridge.store.rows import SpanEvent, StoredSpan, origin_params
 
 ROW_PHASES = ("stall", "dns", "connect", "tls", "request", "wait", "download", "after_response")
 
@@ -83,17 +81,6 @@ FROM otel_logs
 WHERE (EventName = {{event:String}} OR LogAttributes['event.name'] = {{event:String}})
   AND (TraceId, SpanId) IN (SELECT TraceId, ClientSpanId FROM ({requests}))
 LIMIT 1 BY LogId
-"""
-
-
-def _edge_traces_sql(requests: str) -> str:
-    return f"""
-SELECT DISTINCT TraceId
-FROM otel_traces
-WHERE Side = 'backend'
-  AND (has(mapKeys(ResourceAttributes), 'tracebridge.tier') OR has(mapKeys(ResourceAttributes), 'cloud.platform')
-       OR arrayExists(k -> startsWith(k, 'faas.'), mapKeys(ResourceAttributes)))
-  AND TraceId IN (SELECT TraceId FROM ({requests}))
 """
 
 
@@ -143,22 +130,6 @@ def _client_span(row: Mapping[str, Any]) -> StoredSpan:
     )
 
 
-def _served_at_edge(reader: StoreReader, trace_ids: Sequence[str]) -> set[tuple[str, str]]:
-    """(trace id, client span id) of the requests of these traces answered at an edge tier."""
-    if not trace_ids:
-        return set()
-    spans = reader.indexed_spans(trace_ids)
-    edge_ids = read_gap_context(reader, trace_ids).edge_ids
-    tree = SpanTree(spans)
-    served = set()
-    for pair in pair_requests(spans):
-        if pair.server is not None:  # the answering attempt
-            hop = edge_hop(pair.client, pair.server, tree, edge_ids)
-            if hop is not None and hop.served_at_edge:
-                served.add((pair.client.trace_id, pair.client.span_id))
-    return served
-
-
 def add_phase_percentiles(
     reader: StoreReader, document: Latency, params: LatencyFilters | Mapping[str, str]
 ) -> Latency:
@@ -166,7 +137,12 @@ def add_phase_percentiles(
     filters = (
         params if isinstance(params, LatencyFilters) else parse_latency_filters(params, with_group_by=True)
     )
-    sql_params = {name: getattr(filters, name) for name in PAIR_FILTERS}
+    hops = request_hops(reader, reader.edge_candidate_traces(vars(filters)))
+    served = {request for request, (_, hop) in hops.items() if hop.served_at_edge}
+    sql_params = {
+        **{name: getattr(filters, name) for name in PAIR_FILTERS},
+        **origin_params(origins_of(hops)),
+    }
     requests_sql = _requests_sql(GROUP_COLUMNS[document.group_by])
     keys: dict[tuple[str, str], str] = {
         (r["TraceId"], r["ClientSpanId"]): r["Key"] for r in reader.rows(requests_sql, sql_params)
@@ -188,8 +164,6 @@ def add_phase_percentiles(
             for r in reader.rows(_timing_sql(requests_sql), {**sql_params, "event": NETWORK_TIMING_EVENT})
         ]
     )
-    edge_traces = [r["TraceId"] for r in reader.rows(_edge_traces_sql(requests_sql), sql_params)]
-    served = _served_at_edge(reader, edge_traces)
 
     values: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     counts: dict[str, int] = defaultdict(int)
