@@ -11,13 +11,11 @@ attempts number 1, 2, 3...).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 
-from tracebridge.query.models import Gap, Timing
+from tracebridge.query.models import Gap
 from tracebridge.query.pairing import RequestPair
 from tracebridge.query.skew import estimate_skew
-from tracebridge.query.timing import timing_breakdown
 from tracebridge.store.rows import StoredSpan
 
 
@@ -53,19 +51,14 @@ def http_status_of(pair: RequestPair) -> int | None:
     return pair.client.http_status or (server.http_status if server else 0) or None
 
 
-def gap_entries(pairs: Sequence[RequestPair], spans: Sequence[StoredSpan]) -> list[Gap]:
-    """Contract ``gaps[]`` of one trace (client start order), with tracebridge's extra fields."""
-    children: dict[str, list[StoredSpan]] = defaultdict(list)
-    for span in spans:
-        if span.parent_span_id:
-            children[span.parent_span_id].append(span)
+def gap_entries(pairs: Sequence[RequestPair]) -> list[Gap]:
+    """Contract ``gaps[]`` of one trace (client start order), with tracebridge's extra fields
+    (``phases`` and ``edge`` are added by ``explain.explain_gap``)."""
     out: list[Gap] = []
     for pair in pairs:
         client, server = pair.client, pair.server
         skew = estimate_skew(client, pair.servers)
         resends = resend_count(client)
-        server_ns = None if server is None else server.duration_ns
-        timing = timing_breakdown(client, children.get(client.span_id, []), server_ns)
         out.append(
             Gap(
                 trace_id=client.trace_id,
@@ -73,7 +66,7 @@ def gap_entries(pairs: Sequence[RequestPair], spans: Sequence[StoredSpan]) -> li
                 server_span_id=None if server is None else server.span_id,
                 route=route_of(client, server),
                 client_duration_ns=client.duration_ns,
-                server_duration_ns=server_ns,
+                server_duration_ns=None if server is None else server.duration_ns,
                 gap_ns=pair.gap_ns,
                 clock_skew_ns=None if server is None else skew,
                 attempts=[s.span_id for s in pair.servers],
@@ -93,7 +86,6 @@ def gap_entries(pairs: Sequence[RequestPair], spans: Sequence[StoredSpan]) -> li
                 attempt=resends + max(len(pair.servers), 1),
                 resend_count=resends,
                 has_error=pair_has_error(pair),
-                timing=None if timing is None else Timing.model_validate(timing),
             )
         )
     return out

@@ -72,19 +72,6 @@ class Span(Document):
     links: list[Link]
 
 
-class TimingPhase(Document):
-    phase: str
-    duration_ns: int
-
-
-class Timing(Document):
-    """A client-recorded timing breakdown (span events or child spans); see docs/query.md."""
-
-    source: str
-    phases: list[TimingPhase]
-    network_wait_ns: int | None
-
-
 class Gap(Document):
     """One client request and the server attempt that answered it (the one that ended last;
     ``attempts`` lists every attempt's server span id in end-time order)."""
@@ -112,7 +99,6 @@ class Gap(Document):
     attempt: int
     resend_count: int
     has_error: bool
-    timing: Timing | None
     phases: Phases | None = None  # issue 14: network phases (explain_models)
     edge: Edge | None = None  # issue 14: the edge hop
 

@@ -20,13 +20,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tracebridge.domain import exact_percentile
-from tracebridge.query.edge import SpanTree, edge_hop
+from tracebridge.query.edge_answers import origins_of, request_hops
 from tracebridge.query.errors import BadRequest
-from tracebridge.query.explain import read_gap_context
 from tracebridge.query.explain_models import PhaseStats
 from tracebridge.query.filters import GROUP_BY_CHOICES, LatencyFilters, parse_latency_filters
 from tracebridge.query.models import Latency
-from tracebridge.query.pairing import pair_requests
 from tracebridge.query.phases import (
     NETWORK_TIMING_EVENT,
     OKHTTP_ATTRIBUTES,
@@ -64,22 +62,6 @@ def phase_stats(values: Sequence[int]) -> dict[str, Any]:
     }
 
 
-def _served_at_edge(reader: StoreReader, trace_ids: Sequence[str]) -> set[tuple[str, str]]:
-    """(trace id, client span id) of the requests of these traces answered at an edge tier."""
-    if not trace_ids:
-        return set()
-    spans = reader.indexed_spans(trace_ids)
-    edge_ids = read_gap_context(reader, trace_ids).edge_ids
-    tree = SpanTree(spans)
-    served = set()
-    for pair in pair_requests(spans):
-        if pair.server is not None:  # the answering attempt
-            hop = edge_hop(pair.client, pair.server, tree, edge_ids)
-            if hop is not None and hop.served_at_edge:
-                served.add((pair.client.trace_id, pair.client.span_id))
-    return served
-
-
 def add_phase_percentiles(
     reader: StoreReader, document: Latency, params: LatencyFilters | Mapping[str, str]
 ) -> Latency:
@@ -87,23 +69,24 @@ def add_phase_percentiles(
     filters = (
         params if isinstance(params, LatencyFilters) else parse_latency_filters(params, with_group_by=True)
     )
+    hops = request_hops(reader, reader.edge_candidate_traces(vars(filters)))
+    served = {request for request, (_, hop) in hops.items() if hop.served_at_edge}
+    origins = origins_of(hops)
     sql_params = {name: getattr(filters, name) for name in PAIR_FILTERS}
     group_by = document.group_by
     keys: dict[tuple[str, str], str] = {
-        (r.trace_id, r.client_span_id): r.key for r in reader.phase_requests(group_by, sql_params)
+        (r.trace_id, r.client_span_id): r.key for r in reader.phase_requests(group_by, sql_params, origins)
     }
     spans = {
         (span.trace_id, span.span_id): span
-        for span in reader.phase_client_spans(group_by, sql_params, OKHTTP_ATTRIBUTES)
+        for span in reader.phase_client_spans(group_by, sql_params, OKHTTP_ATTRIBUTES, origins)
     }
     records = timing_records_by_span(
         [
             NetworkTimingRecord(r.trace_id, r.span_id, r.time_ns, r.attributes)
-            for r in reader.phase_network_timing(group_by, sql_params, NETWORK_TIMING_EVENT)
+            for r in reader.phase_network_timing(group_by, sql_params, NETWORK_TIMING_EVENT, origins)
         ]
     )
-    edge_traces = reader.phase_edge_traces(group_by, sql_params)
-    served = _served_at_edge(reader, edge_traces)
 
     values: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     counts: dict[str, int] = defaultdict(int)

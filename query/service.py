@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tracebridge.query.crashes.lookup import crash_counts_by_session, crashes_in_session, crashes_in_trace
 from tracebridge.query.crashes.sessions import sessions_with_inferred_crashes
+from tracebridge.query.edge_answers import edge_origins
 from tracebridge.query.errors import BadRequest, NotFound
 from tracebridge.query.explain import explain_session, explain_trace, read_document_context
 from tracebridge.query.filters import (
@@ -78,7 +79,7 @@ def build_trace(trace_id: str, spans: Sequence[StoredSpan], crashes: Sequence[Cr
         span_count=len(spans),
         has_error=any(s.error for s in spans),
         spans=[span_document(s, adjusted[s.span_id]) for s in ordered],
-        gaps=gap_entries(pairs, spans),
+        gaps=gap_entries(pairs),
         crashes=list(crashes),
     )
 
@@ -170,7 +171,7 @@ def trace_summary(trace_id: str, spans: Sequence[StoredSpan]) -> TraceSummary:
         backend_span_count=sum(1 for s in spans if s.side == "backend"),
         has_error=errors > 0,
         error_count=errors,
-        gaps=gap_entries(pairs, spans),
+        gaps=gap_entries(pairs),
     )
 
 
@@ -239,8 +240,8 @@ def latency_groups(
     reader: StoreReader, dimensions: Sequence[str], filters: LatencyFilters, bucket_ns: int = 1
 ) -> list[LatencyGroup]:
     """The one latency query of the API and the dashboards (exact percentiles, the answering
-    attempt of each request, proxies crossed)."""
-    return reader.latency(dimensions, vars(filters), bucket_ns)
+    attempt of each request, proxies crossed, the origin behind an edge tier)."""
+    return reader.latency(dimensions, vars(filters), bucket_ns, edge_origins(reader, vars(filters)))
 
 
 def latency_rows(reader: StoreReader, group_by: str, filters: LatencyFilters | Mapping[str, str]) -> Latency:
@@ -303,7 +304,7 @@ def gap_histogram(
     reader: StoreReader, filters: LatencyFilters, bins: int
 ) -> list[tuple[float, float, float]]:
     """(lower ms, upper ms, requests) bins of the gaps of the requests ``latency_groups`` counts."""
-    return reader.gap_histogram(vars(filters), bins)
+    return reader.gap_histogram(vars(filters), bins, edge_origins(reader, vars(filters)))
 
 
 # ---------------------------------------------------------------- lookups for the pages

@@ -3,7 +3,9 @@
 Both fetch the JSON API (the same reconstruction as the API and pages) with httpx, read it into
 the query stage's typed documents (``query.models``, so the derived facts are the API's) and draw it
 with rich: a waterfall with a client lane and a backend lane on the device clock (skew-corrected
-starts), each request's client/server/gap times, errors and crashes. Layout fits 100 columns.
+starts), each request's client/server/gap times, errors and crashes, then where each request's gap
+went (``gaps[].phases``, the edge hop of ``gaps[].edge``) and the queued work (``queued[]``): the
+facts of the pages' sections. Layout fits 100 columns.
 Exit codes: 0 shown, 1 not found or rejected (400/401/403/404), 2 API unreachable or failing.
 """
 
@@ -19,6 +21,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from tracebridge.query.explain_models import QueuedMessage
 from tracebridge.query.models import CrashSummary, Gap, Session, Span, Trace
 from tracebridge.query.views import span_tree_order
 
@@ -28,6 +31,8 @@ CLIENT_STYLE = "cyan"
 BACKEND_STYLE = "magenta"
 ERROR_STYLE = "bold red"
 TIMEOUT_SECONDS = 30.0
+PHASES = ("stall", "dns", "connect", "tls", "request", "wait", "download", "after_response")
+PHASE_HEADINGS = ("stall", "dns", "conn", "tls", "req", "wait", "down", "after")
 
 
 # ---------------------------------------------------------------- entry points (called by cli.py)
@@ -191,6 +196,7 @@ def trace_view(document: Trace) -> RenderableType:
     parts: list[RenderableType] = [header, table]
     if document.gaps:
         parts += [Text(""), gaps_table(document.gaps, document.spans)]
+    parts += explain_parts(document.gaps, document.queued)
     parts += crash_lines(document.crashes, origin)
     return Group(*parts)
 
@@ -246,6 +252,90 @@ def gaps_table(gaps: Sequence[Gap], spans: Sequence[Span] = ()) -> Table:
                     style=ERROR_STYLE if earlier and earlier.error else "dim",
                 ),
             )
+    return table
+
+
+def explain_parts(gaps: Sequence[Gap], queued: Sequence[QueuedMessage]) -> list[RenderableType]:
+    """Where the gaps went and the queued work (nothing for a document without requests or
+    messages): the sections the trace and session pages show."""
+    parts: list[RenderableType] = []
+    if gaps:
+        parts += [Text(""), phases_table(gaps)]
+        parts += edge_lines(gaps)
+    if queued:
+        parts += [Text(""), queued_table(queued)]
+    return parts
+
+
+def phases_table(gaps: Sequence[Gap]) -> Table:
+    """Per request: the gap and the network phases its SDK recorded (``-``: not recorded, never
+    guessed; ``not recorded`` when the request has no phase data at all)."""
+    table = Table(
+        title="where the gap went (phases as the SDK recorded them)",
+        title_justify="left",
+        box=None,
+        padding=(0, 1, 0, 0),
+        pad_edge=False,
+    )
+    table.add_column("route", width=16, no_wrap=True, overflow="ellipsis")
+    table.add_column("gap", width=6, justify="right", no_wrap=True)
+    table.add_column("source", width=15, no_wrap=True, overflow="ellipsis")
+    for heading in PHASE_HEADINGS:
+        table.add_column(heading, width=6, justify="right", no_wrap=True)
+    for gap in gaps:
+        phases = gap.phases
+        if phases is None:
+            cells = ["not recorded"] + [""] * len(PHASES)
+        else:
+            cells = [phases.source] + [fmt_ns(getattr(phases, f"{p}_ns")) for p in PHASES]
+        table.add_row(gap.route, Text(fmt_ns(gap.gap_ns), style="bold yellow"), *cells)
+    return table
+
+
+def edge_lines(gaps: Sequence[Gap]) -> list[RenderableType]:
+    """One line per request through an edge tier: forwarded (client→edge, edge→origin) or served
+    at the edge."""
+    lines: list[RenderableType] = []
+    for gap in gaps:
+        edge = gap.edge
+        if edge is None:
+            continue
+        if edge.served_at_edge:
+            what = f"served at edge {edge.service_name}: client→edge {fmt_ns(edge.client_to_edge_ns)}"
+        else:
+            what = (
+                f"via edge {edge.service_name}: client→edge {fmt_ns(edge.client_to_edge_ns)}, "
+                f"edge→origin {fmt_ns(edge.edge_to_origin_ns)}, origin {gap.service_name or '-'} "
+                f"{fmt_ns(gap.server_duration_ns)}"
+            )
+        lines.append(Text(_clip(f"  {gap.route}  {what}", 98), style=BACKEND_STYLE))
+    return [Text("edge hops", style="bold"), *lines] if lines else []
+
+
+def queued_table(queued: Sequence[QueuedMessage]) -> Table:
+    """The messages produced, their consumer, queue wait, processing time and status."""
+    table = Table(title="queued work", title_justify="left", box=None, padding=(0, 1), pad_edge=False)
+    table.add_column("message", width=24, no_wrap=True, overflow="ellipsis")
+    table.add_column("consumer", width=28, no_wrap=True, overflow="ellipsis")
+    table.add_column("trace", width=8, no_wrap=True)
+    table.add_column("queue wait", width=10, justify="right", no_wrap=True)
+    table.add_column("processing", width=10, justify="right", no_wrap=True)
+    table.add_column("status", width=8, no_wrap=True)
+    for message in queued:
+        failed = message.status_code == "error"
+        consumer = (
+            f"{message.consumer_name} ({message.consumer_service_name})"
+            if message.consumer_name
+            else "not processed yet"
+        )
+        table.add_row(
+            f"{message.producer_name} ({message.producer_service_name})",
+            Text(consumer, style="" if message.consumer_name else "yellow"),
+            Text((message.consumer_trace_id or "")[:8], style="dim"),
+            fmt_ns(message.queue_wait_ns),
+            fmt_ns(message.processing_ns),
+            Text(message.status_code or "-", style=ERROR_STYLE if failed else ""),
+        )
     return table
 
 
@@ -342,5 +432,6 @@ def session_view(document: Session) -> RenderableType:
                 Text(fmt_ns(gap.gap_ns), style="bold yellow"),
             )
     parts: list[RenderableType] = [header, table]
+    parts += explain_parts([g for t in traces for g in t.gaps], document.queued)
     parts += crash_lines(document.crashes, origin if start is not None else None)
     return Group(*parts)

@@ -240,3 +240,83 @@ def test_read_auth_is_enforced(server_factory: Callable[..., LiveServer]) -> Non
             command, capture_output=True, text=True, env={**base, **env, "COLUMNS": "100"}, timeout=60
         )
         assert done.returncode == code, (env, done.stdout, done.stderr)
+
+
+def test_phases_edge_and_queued_work_at_100_columns(server: LiveServer) -> None:
+    """The terminal shows what the pages show per request: the phases, the edge hop (forwarded and
+    served at the edge) and the queued work."""
+    from tests.explain.shapes import Call, android, request_payloads
+    from tracebridge.query.explain_models import QueuedMessage
+
+    session_id = unique("term-explain")
+    start = BASE_TIME + 7 * MINUTE
+    okhttp = {
+        "http.client.resolve_dns_ms": 31,
+        "http.connect_ms": 140,
+        "http.connect.secure_connect_ms": 88,
+        "http.connection.response_headers_ms": 612,
+        "http.connection.response_body_ms": 45,
+    }
+    forwarded = Call(start, 900 * MS, 300 * MS, edge_ns=420 * MS, route="/products/{id}", attributes=okhttp)
+    cached = Call(start + SECOND, 90 * MS, None, edge_ns=12 * MS, route="/banners/{id}")
+    sent = []
+    for call in (forwarded, cached):
+        trace_id, client, backend = request_payloads(android(session_id), call)
+        for message in (client, backend):
+            assert server.post("/v1/traces", message.SerializeToString()).status_code == 200
+        sent.append(trace_id.hex())
+    document = poll_json(
+        server,
+        f"/api/v1/sessions/{session_id}",
+        lambda d: len(d["traces"]) == 2 and all(t["gaps"] and t["gaps"][0]["edge"] for t in d["traces"]),
+    )
+    poll_json(server, f"/api/v1/traces/{sent[0]}", lambda d: len(d["spans"]) == 4)
+
+    out = console()
+    assert print_trace(server.api, sent[0], None, console=out) == 0
+    text = "\n".join(lines_of(out))
+    assert "where the gap went" in text
+    (row,) = [line for line in text.splitlines() if line.startswith("/products/{id}") and "okhttp" in line]
+    # gap 600ms; dns 31ms, connect 140ms, tls 88ms, wait 612ms, download 45ms (OkHttp durations)
+    for figure in ("600ms", "31.0ms", "140ms", "88.0ms", "612ms", "45.0ms"):
+        assert figure in row, (figure, row)
+    assert "via edge edge-cache: client→edge 480ms, edge→origin 120ms, origin catalog 300ms" in text
+
+    out = console()
+    assert print_session(server.api, session_id, None, console=out) == 0
+    text = "\n".join(lines_of(out))
+    assert "served at edge edge-cache: client→edge 78.0ms" in text
+    assert any(line.startswith("/banners/{id}") and "not recorded" in line for line in text.splitlines())
+
+    message = QueuedMessage(
+        producer_span_id="a" * 16,
+        producer_trace_id=sent[0],
+        producer_name="order-placed publish",
+        producer_service_name="checkout",
+        produced_time_unix_nano=start,
+        consumer_trace_id="c" * 32,
+        consumer_span_id="b" * 16,
+        consumer_name="order-placed process",
+        consumer_service_name="fulfilment-worker",
+        queue_wait_ns=125 * SECOND,
+        processing_ns=640 * MS,
+        status_code="error",
+    )
+    pending = message.model_copy(
+        update={
+            "consumer_trace_id": None,
+            "consumer_span_id": None,
+            "consumer_name": None,
+            "consumer_service_name": None,
+            "queue_wait_ns": None,
+            "processing_ns": None,
+            "status_code": None,
+        }
+    )
+    with_queue = Session.model_validate(document).model_copy(update={"queued": [message, pending]})
+    out = console()
+    out.print(session_view(with_queue))
+    lines = lines_of(out)
+    (done,) = [line for line in lines if line.startswith("order-placed publish") and "cccccccc" in line]
+    assert "order-placed process" in done and "2m05s" in done and "640ms" in done and "error" in done
+    assert any("not processed yet" in line for line in lines)

@@ -347,7 +347,9 @@ def test_any_arrival_order_gives_the_same_answer(server: LiveServer) -> None:
     assert len(document["spans"]) == 5
 
 
-def test_web_timing_breakdown(server: LiveServer) -> None:
+def test_web_resource_timing_is_in_phases_only(server: LiveServer) -> None:
+    """The browser's resource-timing events give ``gaps[].phases`` (the one phase mapping,
+    query/phases.py); the older ``timing`` field is gone."""
     start = BASE_TIME
     events = [
         ("fetchStart", start, {}),
@@ -364,17 +366,19 @@ def test_web_timing_breakdown(server: LiveServer) -> None:
     session_id = unique("web-timing")
     document = ingest(server, build(android_resource(session_id=session_id), BASE_TIME, SECOND, [req]))
     assert_session_agrees(server, session_id, document)
-    timing = gap_for(document, req)["timing"]
-    assert timing["source"] == "span_events"
-    phases = {p["phase"]: p["duration_ns"] for p in timing["phases"]}
-    assert phases == {
-        "dns": 20 * MS,
-        "connect": 15 * MS,
-        "tls": 50 * MS,
-        "wait": 300 * MS,
-        "download": 9 * MS,
+    gap = gap_for(document, req)
+    assert "timing" not in gap
+    assert gap["phases"] == {
+        "source": "resource_timing",
+        "stall_ns": 5 * MS,
+        "dns_ns": 20 * MS,
+        "connect_ns": 65 * MS,
+        "tls_ns": 50 * MS,
+        "request_ns": None,
+        "wait_ns": 300 * MS,
+        "download_ns": 9 * MS,
+        "after_response_ns": 0,
     }
-    assert timing["network_wait_ns"] == 50 * MS
 
 
 def test_bad_and_unknown_ids(server: LiveServer) -> None:

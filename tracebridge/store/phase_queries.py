@@ -1,5 +1,5 @@
 """Named SQL of the latency rows' phases (``query/phase_latency.py``), one query per group-by,
-run by ``StoreReader``'s ``phase_*`` methods with the latency filters bound.
+run by ``StoreReader``'s ``phase_*`` methods with the latency filters (and edge origins) bound.
 
 Each query restricts to the latency API's requests (``queries.REQUEST_PAIRS`` under its filters),
 so a row's phases are over the same requests as its latency columns.
@@ -51,22 +51,9 @@ LIMIT 1 BY LogId
 """
 
 
-def _edge_traces_sql(requests: str) -> str:
-    return f"""
-SELECT DISTINCT TraceId
-FROM otel_traces
-WHERE Side = 'backend'
-  AND (has(mapKeys(ResourceAttributes), 'tracebridge.tier') OR has(mapKeys(ResourceAttributes), 'cloud.platform')
-       OR arrayExists(k -> startsWith(k, 'faas.'), mapKeys(ResourceAttributes)))
-  AND TraceId IN (SELECT TraceId FROM ({requests}))
-"""
-
-
 # Per group-by: the requests with their row key (Key, TraceId, ClientSpanId) ...
 SELECT_REQUESTS = {group: _requests_sql(column) for group, column in GROUP_COLUMNS.items()}
 # ... their client spans (events and the phase attributes named {names}) ...
 SELECT_CLIENT_SPANS = {group: _client_spans_sql(sql) for group, sql in SELECT_REQUESTS.items()}
-# ... their network-timing log records ({event}) ...
+# ... and their network-timing log records ({event}).
 SELECT_NETWORK_TIMING = {group: _timing_sql(sql) for group, sql in SELECT_REQUESTS.items()}
-# ... and the traces among theirs with a backend span on a resource of the edge-tier rule.
-SELECT_EDGE_TRACES = {group: _edge_traces_sql(sql) for group, sql in SELECT_REQUESTS.items()}

@@ -114,15 +114,27 @@ _WITH_PROXIED = f"""
     ON client.TraceId = proxied.TraceId AND client.ClientSpanId = proxied.ClientSpanId
 """
 
+# Behind an edge tier the request's server is the origin span below the edge (the rule of
+# tracebridge.query.edge, applied in Python once per read: tracebridge.query.edge_answers), bound as
+# parallel arrays keyed by 'trace id/client span id'; the origin's http.route replaces the route
+# when it declares one. Empty arrays: no request went through an edge to an origin.
 _PAIR_COLUMNS = """
-SELECT TraceId, ClientSpanId, tupleElement(Answer, 'ServerSpanId') AS ServerSpanId,
-       multiIf(tupleElement(Answer, 'DeclaredRoute') != '', tupleElement(Answer, 'DeclaredRoute'),
+SELECT TraceId, ClientSpanId,
+       indexOf({origin_keys:Array(String)}, concat(TraceId, '/', ClientSpanId)) AS OriginIx,
+       if(OriginIx > 0, arrayElement({origin_span_ids:Array(String)}, OriginIx),
+          tupleElement(Answer, 'ServerSpanId')) AS ServerSpanId,
+       multiIf(OriginIx > 0 AND arrayElement({origin_routes:Array(String)}, OriginIx) != '',
+               arrayElement({origin_routes:Array(String)}, OriginIx),
+               tupleElement(Answer, 'DeclaredRoute') != '', tupleElement(Answer, 'DeclaredRoute'),
                ClientRoute != '', ClientRoute,
                tupleElement(Answer, 'ServerRoute') != '', tupleElement(Answer, 'ServerRoute'),
                ClientName) AS Route,
-       AppVersion, OsName, OsVersion, DeviceModel, NetworkType, tupleElement(Answer, 'ServiceName') AS ServiceName,
+       AppVersion, OsName, OsVersion, DeviceModel, NetworkType,
+       if(OriginIx > 0, arrayElement({origin_services:Array(String)}, OriginIx),
+          tupleElement(Answer, 'ServiceName')) AS ServiceName,
        toUnixTimestamp64Nano(ClientStart) AS ClientStartNs, toInt64(ClientDuration) AS ClientNs,
-       toInt64(tupleElement(Answer, 'ServerDuration')) AS ServerNs
+       if(OriginIx > 0, arrayElement({origin_ns:Array(Int64)}, OriginIx),
+          toInt64(tupleElement(Answer, 'ServerDuration'))) AS ServerNs
 """
 
 # proxied answers present? -> the request pairs
@@ -181,19 +193,40 @@ WHERE TraceId IN {{trace_ids:Array(String)}}
 ORDER BY TraceId, ClientSpanId
 """
 
-# The extent of the client requests' starts under the client-side filters (client halves only, no
-# FINAL: cheap; the latency dashboard's window and bucket size).
-SELECT_REQUEST_EXTENT = """
-SELECT count() AS Requests,
-       toUnixTimestamp64Nano(min(ClientStart)) AS FirstNs,
-       toUnixTimestamp64Nano(max(ClientStart)) AS LastNs
-FROM tracebridge_request_pairs
-WHERE HasClient = 1
-  AND ({since:Nullable(Int64)} IS NULL OR toUnixTimestamp64Nano(ClientStart) >= {since:Nullable(Int64)})
+# The client-side filters on the client halves of the request pairs (since/until on the start).
+_CLIENT_HALF_FILTERS = """
+  ({since:Nullable(Int64)} IS NULL OR toUnixTimestamp64Nano(ClientStart) >= {since:Nullable(Int64)})
   AND ({until:Nullable(Int64)} IS NULL OR toUnixTimestamp64Nano(ClientStart) <= {until:Nullable(Int64)})
   AND ({app_version:Nullable(String)} IS NULL OR AppVersion = {app_version:Nullable(String)})
   AND ({os_name:Nullable(String)} IS NULL OR OsName = {os_name:Nullable(String)})
   AND ({network_type:Nullable(String)} IS NULL OR NetworkType = {network_type:Nullable(String)})
+"""
+
+# Traces of the client requests under the client-side filters in which a backend span's resource
+# carries one of the keys of the edge-tier rule (tracebridge.query.edge.is_edge_resource decides on
+# them): the traces whose requests may have gone through an edge tier.
+SELECT_EDGE_CANDIDATE_TRACES = f"""
+SELECT DISTINCT TraceId
+FROM otel_traces
+WHERE Side = 'backend'
+  AND (has(mapKeys(ResourceAttributes), 'tracebridge.tier') OR has(mapKeys(ResourceAttributes), 'cloud.platform')
+       OR arrayExists(k -> startsWith(k, 'faas.'), mapKeys(ResourceAttributes)))
+  AND TraceId IN (
+    SELECT TraceId FROM tracebridge_request_pairs
+    WHERE HasClient = 1 AND {_CLIENT_HALF_FILTERS}
+      AND ({{os_version:Nullable(String)}} IS NULL OR OsVersion = {{os_version:Nullable(String)}})
+      AND ({{device_model:Nullable(String)}} IS NULL OR DeviceModel = {{device_model:Nullable(String)}})
+  )
+"""
+
+# The extent of the client requests' starts under the client-side filters (client halves only, no
+# FINAL: cheap; the latency dashboard's window and bucket size).
+SELECT_REQUEST_EXTENT = f"""
+SELECT count() AS Requests,
+       toUnixTimestamp64Nano(min(ClientStart)) AS FirstNs,
+       toUnixTimestamp64Nano(max(ClientStart)) AS LastNs
+FROM tracebridge_request_pairs
+WHERE HasClient = 1 AND {_CLIENT_HALF_FILTERS}
 """
 
 # The distribution of gaps (ms) of the same requests, in adaptive bins (the latency dashboard).

@@ -26,6 +26,7 @@ from tracebridge.store.client import LockedClient
 from tracebridge.store.rows import (
     AnsweredRequest,
     CrashTrendRow,
+    EdgeOrigin,
     FlagEvaluationRow,
     KeyedRequest,
     LatencyGroup,
@@ -41,6 +42,7 @@ from tracebridge.store.rows import (
     SpanOperation,
     StoredSpan,
     TraceClientFacts,
+    origin_params,
 )
 
 SESSION_FILTERS = ("app_version", "os_name", "os_version", "device_model", "device_id", "since", "until")
@@ -189,8 +191,15 @@ class StoreReader:
 
     # ------------------------------------------------------------ latency
 
-    def latency(self, dimensions: Sequence[str], filters: Filters, bucket_ns: int = 1) -> list[LatencyGroup]:
-        """The latency query (``queries.SELECT_LATENCY``) for some of ``LATENCY_DIMENSIONS``."""
+    def latency(
+        self,
+        dimensions: Sequence[str],
+        filters: Filters,
+        bucket_ns: int = 1,
+        origins: Sequence[EdgeOrigin] = (),
+    ) -> list[LatencyGroup]:
+        """The latency query (``queries.SELECT_LATENCY``) for some of ``LATENCY_DIMENSIONS``;
+        ``origins`` answer the requests an edge tier forwarded (``edge_candidate_traces``)."""
         unknown = set(dimensions) - set(LATENCY_DIMENSIONS)
         if unknown:
             raise ValueError(f"unknown latency dimensions: {sorted(unknown)}")
@@ -198,6 +207,7 @@ class StoreReader:
             **_bind(filters, PAIR_FILTERS),
             "dimensions": list(dimensions),
             "bucket_ns": max(bucket_ns, 1),
+            **origin_params(origins),
         }
         return [
             LatencyGroup(
@@ -218,15 +228,28 @@ class StoreReader:
         """Whether any server answered below a proxy hop (else the pairs query skips that join)."""
         return bool(self._rows(queries.SELECT_HAS_PROXIED_ANSWERS)[0]["Found"])
 
+    def edge_candidate_traces(self, filters: Filters) -> list[str]:
+        """Traces of the client requests under the client-side filters whose backend spans carry a
+        key of the edge-tier rule (``queries.SELECT_EDGE_CANDIDATE_TRACES``)."""
+        names = ("since", "until", "app_version", "os_name", "os_version", "device_model", "network_type")
+        return sorted(
+            r["TraceId"] for r in self._rows(queries.SELECT_EDGE_CANDIDATE_TRACES, _bind(filters, names))
+        )
+
     def request_extent(self, filters: Filters) -> tuple[int | None, int | None]:
         """First and last client request start under the client-side filters (None: no request)."""
         names = ("since", "until", "app_version", "os_name", "network_type")
         row = self._rows(queries.SELECT_REQUEST_EXTENT, _bind(filters, names))[0]
         return (int(row["FirstNs"]), int(row["LastNs"])) if int(row["Requests"]) else (None, None)
 
-    def answered_requests(self, trace_ids: Sequence[str]) -> list[AnsweredRequest]:
-        """The answered requests of these traces as the request pairs hold them (by trace, client span)."""
-        rows = self._rows(queries.SELECT_ANSWERED_REQUESTS, {"trace_ids": list(trace_ids)})
+    def answered_requests(
+        self, trace_ids: Sequence[str], origins: Sequence[EdgeOrigin] = ()
+    ) -> list[AnsweredRequest]:
+        """The answered requests of these traces as the request pairs hold them (by trace, client
+        span), with ``origins`` answering the requests an edge tier forwarded."""
+        rows = self._rows(
+            queries.SELECT_ANSWERED_REQUESTS, {"trace_ids": list(trace_ids), **origin_params(origins)}
+        )
         return [
             AnsweredRequest(
                 r["TraceId"],
@@ -240,10 +263,12 @@ class StoreReader:
             for r in rows
         ]
 
-    def gap_histogram(self, filters: Filters, bins: int) -> list[tuple[float, float, float]]:
+    def gap_histogram(
+        self, filters: Filters, bins: int, origins: Sequence[EdgeOrigin] = ()
+    ) -> list[tuple[float, float, float]]:
         """(lower ms, upper ms, requests) bins of the gaps of the same requests as ``latency``."""
         sql = queries.SELECT_GAP_HISTOGRAM[self._proxied_answers()]
-        row = self._rows(sql, {**_bind(filters, PAIR_FILTERS), "bins": bins})[0]
+        row = self._rows(sql, {**_bind(filters, PAIR_FILTERS), "bins": bins, **origin_params(origins)})[0]
         return [(float(lo), float(hi), float(n)) for lo, hi, n in row["Bins"]]
 
     # ------------------------------------------------------------ crash trend (dashboards)
@@ -464,29 +489,31 @@ class StoreReader:
 
     # ------------------------------------------------------------ latency phases (phase_queries)
 
-    def phase_requests(self, group_by: str, filters: Filters) -> list[KeyedRequest]:
-        """The latency API's requests under ``filters`` (``PAIR_FILTERS``), keyed by ``group_by``."""
-        sql = phase_queries.SELECT_REQUESTS[group_by]
+    def phase_requests(
+        self, group_by: str, filters: Filters, origins: Sequence[EdgeOrigin] = ()
+    ) -> list[KeyedRequest]:
+        """The latency API's requests under ``filters`` (``PAIR_FILTERS``; ``origins`` as for
+        ``latency``), keyed by ``group_by``."""
+        params = {**_bind(filters, PAIR_FILTERS), **origin_params(origins)}
         return [
             KeyedRequest(r["Key"], r["TraceId"], r["ClientSpanId"])
-            for r in self._rows(sql, _bind(filters, PAIR_FILTERS))
+            for r in self._rows(phase_queries.SELECT_REQUESTS[group_by], params)
         ]
 
-    def phase_client_spans(self, group_by: str, filters: Filters, names: Sequence[str]) -> list[StoredSpan]:
+    def phase_client_spans(
+        self, group_by: str, filters: Filters, names: Sequence[str], origins: Sequence[EdgeOrigin] = ()
+    ) -> list[StoredSpan]:
         """The client spans of those requests: times, event names and times, and the attributes
         named ``names`` only (other fields empty)."""
-        params = {**_bind(filters, PAIR_FILTERS), "names": list(names)}
+        params = {**_bind(filters, PAIR_FILTERS), **origin_params(origins), "names": list(names)}
         return [_client_span(r) for r in self._rows(phase_queries.SELECT_CLIENT_SPANS[group_by], params)]
 
-    def phase_network_timing(self, group_by: str, filters: Filters, event: str) -> list[NetworkTimingLog]:
+    def phase_network_timing(
+        self, group_by: str, filters: Filters, event: str, origins: Sequence[EdgeOrigin] = ()
+    ) -> list[NetworkTimingLog]:
         """The log records named ``event`` of those requests' client spans."""
-        params = {**_bind(filters, PAIR_FILTERS), "event": event}
+        params = {**_bind(filters, PAIR_FILTERS), **origin_params(origins), "event": event}
         return [_timing_log(r) for r in self._rows(phase_queries.SELECT_NETWORK_TIMING[group_by], params)]
-
-    def phase_edge_traces(self, group_by: str, filters: Filters) -> list[str]:
-        """The traces of those requests with a backend span on a resource of the edge-tier rule."""
-        sql = phase_queries.SELECT_EDGE_TRACES[group_by]
-        return [r["TraceId"] for r in self._rows(sql, _bind(filters, PAIR_FILTERS))]
 
 
 def _client_span(row: Row) -> StoredSpan:

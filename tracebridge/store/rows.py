@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -302,3 +302,27 @@ class KeyedRequest:
     key: str
     trace_id: str
     client_span_id: str
+
+
+@dataclass(frozen=True)
+class EdgeOrigin:
+    """The origin server span that answers a client request forwarded by an edge tier (durations
+    in ns; ``route`` is the origin's declared http.route, '' when it declares none)."""
+
+    trace_id: str
+    client_span_id: str
+    server_span_id: str
+    route: str
+    service_name: str
+    server_ns: int
+
+
+def origin_params(origins: Sequence[EdgeOrigin]) -> dict[str, list[str] | list[int]]:
+    """The request-pairs queries' origin parameters (``queries._PAIR_COLUMNS``)."""
+    return {
+        "origin_keys": [f"{o.trace_id}/{o.client_span_id}" for o in origins],
+        "origin_span_ids": [o.server_span_id for o in origins],
+        "origin_routes": [o.route for o in origins],
+        "origin_services": [o.service_name for o in origins],
+        "origin_ns": [o.server_ns for o in origins],
+    }
