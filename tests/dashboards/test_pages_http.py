@@ -40,7 +40,8 @@ def locked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_need_the_read_token(locked: LiveServer, path: str) -> None:
     anonymous = httpx.get(locked.api + path)
-    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/signin?next=%2F")
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
+    assert 'id="signin"' in anonymous.text and 'name="next" value="/' in anonymous.text
     assert httpx.get(locked.api + path, headers={"Authorization": "Bearer wrong"}).status_code == 403
     answer = httpx.get(locked.api + path, headers={"Authorization": "Bearer page-token"})
     assert answer.status_code in (200, 404)
