@@ -22,13 +22,12 @@ from tracebridge.query.models import Gap, Session, Trace
 from tracebridge.query.phases import (
     NETWORK_TIMING_EVENT,
     OKHTTP_ATTRIBUTES,
-    NetworkTimingRecord,
     request_phases,
     timing_records_by_span,
 )
 from tracebridge.query.queued import ConsumerSpan, queued_work
 from tracebridge.store.reader import StoreReader
-from tracebridge.store.rows import STATUS_NAMES, StoredSpan
+from tracebridge.store.rows import STATUS_NAMES, NetworkTimingLog, StoredSpan
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class GapContext:
     """What explaining the gaps of some traces needs beyond their spans."""
 
     phase_attributes: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
-    timing: Mapping[tuple[str, str], NetworkTimingRecord] = field(default_factory=dict)
+    timing: Mapping[tuple[str, str], NetworkTimingLog] = field(default_factory=dict)
     edge_ids: frozenset[str] = frozenset()
     consumers: Mapping[tuple[str, str], Sequence[ConsumerSpan]] = field(default_factory=dict)
 
@@ -53,10 +52,7 @@ def read_gap_context(
         (r.trace_id, r.span_id): r.attributes for r in reader.phase_attributes(ids, OKHTTP_ATTRIBUTES)
     }
     edge_ids = frozenset(r.span_id for r in reader.edge_resources(ids) if is_edge_resource(r.attributes))
-    records = [
-        NetworkTimingRecord(r.trace_id, r.span_id, r.time_ns, r.attributes)
-        for r in reader.network_timing(ids, NETWORK_TIMING_EVENT)
-    ]
+    records = reader.network_timing(ids, NETWORK_TIMING_EVENT)
     consumers: dict[tuple[str, str], list[ConsumerSpan]] = defaultdict(list)
     if producer_ids:
         for r in reader.linked_consumers(ids, producer_ids):

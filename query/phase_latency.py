@@ -28,7 +28,6 @@ from tracebridge.query.models import Latency
 from tracebridge.query.phases import (
     NETWORK_TIMING_EVENT,
     OKHTTP_ATTRIBUTES,
-    NetworkTimingRecord,
     request_phases,
     timing_records_by_span,
 )
@@ -82,10 +81,7 @@ def add_phase_percentiles(
         for span in reader.phase_client_spans(group_by, sql_params, OKHTTP_ATTRIBUTES, origins)
     }
     records = timing_records_by_span(
-        [
-            NetworkTimingRecord(r.trace_id, r.span_id, r.time_ns, r.attributes)
-            for r in reader.phase_network_timing(group_by, sql_params, NETWORK_TIMING_EVENT, origins)
-        ]
+        reader.phase_network_timing(group_by, sql_params, NETWORK_TIMING_EVENT, origins)
     )
 
     values: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))

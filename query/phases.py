@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tracebridge.store.rows import StoredSpan
+from tracebridge.store.rows import NetworkTimingLog, StoredSpan
 
 PHASE_NAMES = ("stall", "dns", "connect", "tls", "request", "wait", "download", "after_response")
 MS = 1_000_000
@@ -34,16 +34,6 @@ SPAN_END = "@span_end"
 NETWORK_TIMING_EVENT = "http.client.network_timing"
 # A network-timing value at or above this many ms is unix ms; below it, ms after the record time.
 ABSOLUTE_MS_FLOOR = 100_000_000_000  # 1973-03-03
-
-
-@dataclass(frozen=True)
-class NetworkTimingRecord:
-    """One ``http.client.network_timing`` log record (its attributes typed as sent)."""
-
-    trace_id: str
-    span_id: str
-    time_unix_nano: int
-    attributes: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -75,7 +65,7 @@ class Recorded:
 @dataclass(frozen=True)
 class PhaseSource:
     name: str
-    read: Callable[[StoredSpan, NetworkTimingRecord | None], Recorded]
+    read: Callable[[StoredSpan, NetworkTimingLog | None], Recorded]
     rules: Mapping[str, Rule]
 
 
@@ -131,7 +121,7 @@ def ms_to_ns(value: int | float) -> int:
     return round(value * 1000) * 1000
 
 
-def read_resource_timing(span: StoredSpan, _record: NetworkTimingRecord | None) -> Recorded:
+def read_resource_timing(span: StoredSpan, _record: NetworkTimingLog | None) -> Recorded:
     instants: dict[str, int] = {}
     for event in span.events:
         instants.setdefault(event.name, event.time_unix_nano)
@@ -149,7 +139,7 @@ OKHTTP_ATTRIBUTES = (
 )
 
 
-def read_okhttp(span: StoredSpan, _record: NetworkTimingRecord | None) -> Recorded:
+def read_okhttp(span: StoredSpan, _record: NetworkTimingLog | None) -> Recorded:
     durations: dict[str, int] = {}
     for name in OKHTTP_ATTRIBUTES:
         value = _number(span.attributes.get(name))
@@ -174,7 +164,7 @@ NETWORK_TIMING_ATTRIBUTES = tuple(
 )
 
 
-def read_network_timing(_span: StoredSpan, record: NetworkTimingRecord | None) -> Recorded:
+def read_network_timing(_span: StoredSpan, record: NetworkTimingLog | None) -> Recorded:
     if record is None:
         return Recorded({}, {})
     instants: dict[str, int] = {}
@@ -252,7 +242,7 @@ def _apply(rule: Rule, recorded: Recorded) -> int | None:
     return None if start is None or end is None else end - start
 
 
-def phases_from(source: PhaseSource, span: StoredSpan, record: NetworkTimingRecord | None) -> Phases | None:
+def phases_from(source: PhaseSource, span: StoredSpan, record: NetworkTimingLog | None) -> Phases | None:
     """The phases ``source`` finds for ``span``; None when it found none."""
     recorded = source.read(span, record)
     if not recorded.instants and not recorded.durations:
@@ -279,7 +269,7 @@ def phases_from(source: PhaseSource, span: StoredSpan, record: NetworkTimingReco
     )
 
 
-def request_phases(span: StoredSpan, record: NetworkTimingRecord | None = None) -> Phases | None:
+def request_phases(span: StoredSpan, record: NetworkTimingLog | None = None) -> Phases | None:
     """The contract ``phases`` of one client request span: the first source that recorded any."""
     for source in SOURCES:
         found = phases_from(source, span, record)
@@ -289,10 +279,10 @@ def request_phases(span: StoredSpan, record: NetworkTimingRecord | None = None) 
 
 
 def timing_records_by_span(
-    records: Sequence[NetworkTimingRecord],
-) -> dict[tuple[str, str], NetworkTimingRecord]:
+    records: Sequence[NetworkTimingLog],
+) -> dict[tuple[str, str], NetworkTimingLog]:
     """Network-timing records keyed by (trace id, span id); the first per span wins."""
-    out: dict[tuple[str, str], NetworkTimingRecord] = {}
+    out: dict[tuple[str, str], NetworkTimingLog] = {}
     for record in sorted(records, key=lambda r: r.time_unix_nano):
         out.setdefault((record.trace_id, record.span_id), record)
     return out

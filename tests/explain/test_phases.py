@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tests.explain.spans import MS, T0, stored
-from tracebridge.query.phases import NetworkTimingRecord, Phases, request_phases
+from tracebridge.query.phases import Phases, request_phases
+from tracebridge.store.rows import NetworkTimingLog
 
 
 def web_events(start: int, reused: bool = False) -> list[tuple[str, int, dict[str, object]]]:
@@ -88,7 +89,7 @@ def test_okhttp_reused_connection_reports_only_what_it_measured() -> None:
     assert phases.dns_ns is None and phases.connect_ns is None
 
 
-def network_timing(relative: bool) -> NetworkTimingRecord:
+def network_timing(relative: bool) -> NetworkTimingLog:
     call_ms = T0 // MS
     offsets = {
         "http.call.start_time": 0,
@@ -109,8 +110,8 @@ def network_timing(relative: bool) -> NetworkTimingRecord:
     record_time = T0 + 800 * MS
     if relative:  # ms after the record's timestamp (negative values are not allowed: use call start)
         record_time = T0
-        return NetworkTimingRecord("ab" * 16, "c1", record_time, offsets)
-    return NetworkTimingRecord("ab" * 16, "c1", record_time, {k: call_ms + v for k, v in offsets.items()})
+        return NetworkTimingLog("ab" * 16, "c1", record_time, offsets)
+    return NetworkTimingLog("ab" * 16, "c1", record_time, {k: call_ms + v for k, v in offsets.items()})
 
 
 def test_network_timing_absolute_and_relative_agree() -> None:

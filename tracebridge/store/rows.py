@@ -276,7 +276,7 @@ class NetworkTimingLog:
 
     trace_id: str
     span_id: str
-    time_ns: int
+    time_unix_nano: int
     attributes: dict[str, Any]
 
 
