@@ -23,13 +23,7 @@ Text = Annotated[str | None, Query()]
 Time = Annotated[str | None, Query(description="RFC 3339 or unix nanoseconds (the client request's start)")]
 
 
-@router.get("/latency", response_model=Latency)
-def get_latency(
-    request: Request,
-    reader: ReaderDep,
-    group_by: Annotated[
-        str | None, Query(description="route (default), app_version, os_name, network_type or service_name")
-    ] = None,
+def latency_filters(
     since: Time = None,
     until: Time = None,
     app_version: Text = None,
@@ -39,6 +33,21 @@ def get_latency(
     network_type: Text = None,
     service_name: Text = None,
     route: Text = None,
+) -> None:
+    """Declares the latency filters (LATENCY_FILTER_NAMES) once, for /openapi.json; the routes read
+    and check them from the query string (``reject_unknown``, ``parse_latency_filters``)."""
+
+
+Filters = Depends(latency_filters)
+
+
+@router.get("/latency", response_model=Latency, dependencies=[Filters])
+def get_latency(
+    request: Request,
+    reader: ReaderDep,
+    group_by: Annotated[
+        str | None, Query(description="route (default), app_version, os_name, network_type or service_name")
+    ] = None,
     phases: Annotated[
         str | None, Query(description="true: add per-phase count/p50/p99 and edge_served_share to each row")
     ] = None,
@@ -53,20 +62,11 @@ def get_latency(
     return json_response(document)  # LatencyRow leaves the two fields out unless they were computed
 
 
-@router.get("/latency/over-time", response_model=LatencyOverTime)
+@router.get("/latency/over-time", response_model=LatencyOverTime, dependencies=[Filters])
 def get_latency_over_time(
     request: Request,
     reader: ReaderDep,
     bucket_seconds: Annotated[str | None, Query(description="bucket width, default 300")] = None,
-    since: Time = None,
-    until: Time = None,
-    app_version: Text = None,
-    os_name: Text = None,
-    os_version: Text = None,
-    device_model: Text = None,
-    network_type: Text = None,
-    service_name: Text = None,
-    route: Text = None,
 ) -> Response:
     """Percentiles per route and time bucket of the client start (``bucket_seconds``, default 300)."""
     reject_unknown(request, (*LATENCY_FILTER_NAMES, "bucket_seconds"))
