@@ -68,9 +68,10 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(10.0, gt=0)
     keep_alive_seconds: int = Field(15, ge=1)
     body_timeout_seconds: float = Field(60.0, gt=0)
-    # Embedded store: above this resident size the engine's allocator returns free pages after an
-    # insert (store/writer.py); 0 never does.
-    store_purge_above_bytes: int = Field(448 * 1024 * 1024, ge=0)
+    # Embedded store: above this resident size, after an insert (at most once a second), the chDB
+    # library's idle code pages and the engine allocator's free pages go back to the system
+    # (store/writer.py, store/memory.py); 0 never.
+    store_purge_above_bytes: int = Field(256 * 1024 * 1024, ge=0)
 
     @field_validator("signin_secret")
     @classmethod

@@ -1,5 +1,6 @@
-"""The store's memory settings for an embedded process: engine caches sized by tracebridge, and the
-writer returning the allocator's free pages after inserts without ever failing an insert for it."""
+"""The store's memory settings for an embedded process: engine caches and the allocator's purge
+threshold sized by tracebridge, the chDB library's idle code pages returned to the kernel, and the
+writer purging after inserts without ever failing an insert for it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from clickhouse_connect.driver.exceptions import DatabaseError
 from tests.store.conftest import Store
 from tests.telemetry import BASE_TIME, MS, android_resource, span, traces_request
 from tracebridge.domain import Signal
-from tracebridge.store.client import EMBEDDED_ENGINE_OPTIONS, LockedClient
+from tracebridge.store.client import ENGINE_DIRTY_PAGES_MAX_BYTES, LockedClient, embedded_engine_options
 from tracebridge.store.wire import write_schema_file
 from tracebridge.store.writer import PURGE_ALLOCATOR, StoreWriter, resident_bytes
 
@@ -41,18 +42,28 @@ def _stored(store: Store, trace_id: str) -> int:
 
 def test_embedded_engine_caches_are_sized_for_a_shared_process(store: Store) -> None:
     _embedded_only(store)
+    options = embedded_engine_options()
     rows = store.client.query(
         "SELECT name, value FROM system.server_settings WHERE name IN {names:Array(String)}",
-        parameters={"names": list(EMBEDDED_ENGINE_OPTIONS)},
+        parameters={"names": list(options)},
     ).result_rows
-    assert {name: int(value) for name, value in rows} == EMBEDDED_ENGINE_OPTIONS
+    assert {name: float(value) for name, value in rows} == pytest.approx(options)
+    # The memory worker returns freed pages past 64 MiB, not past 20% of the memory limit.
+    limit = store.client.query(
+        "SELECT toFloat64(value) FROM system.server_settings WHERE name = 'max_server_memory_usage'"
+    ).result_rows[0][0]
+    ratio = options["memory_worker_purge_dirty_pages_threshold_ratio"]
+    assert ratio * limit <= 1.25 * ENGINE_DIRTY_PAGES_MAX_BYTES
 
 
 def test_a_purging_writer_stores_everything(store: Store) -> None:
     _embedded_only(store)
     assert (resident_bytes() or 0) > 0
     writer = StoreWriter(
-        store.client, write_schema_file(store.settings.data_dir / "schemas"), purge_above_bytes=0
+        store.client,
+        write_schema_file(store.settings.data_dir / "schemas"),
+        purge_above_bytes=0,
+        purge_interval_seconds=0,
     )
     trace_id, payload = _one_trace()
     writer.insert(Signal.TRACES, [payload])
@@ -80,7 +91,12 @@ class _NoPurge(LockedClient):
 def test_a_refused_purge_never_fails_an_insert(store: Store) -> None:
     _embedded_only(store)
     client = _NoPurge(store.client)
-    writer = StoreWriter(client, write_schema_file(store.settings.data_dir / "schemas"), purge_above_bytes=0)
+    writer = StoreWriter(
+        client,
+        write_schema_file(store.settings.data_dir / "schemas"),
+        purge_above_bytes=0,
+        purge_interval_seconds=0,
+    )
     first_id, first = _one_trace()
     second_id, second = _one_trace()
     writer.insert(Signal.TRACES, [first])

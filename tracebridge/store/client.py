@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import socket
 import threading
@@ -60,12 +61,39 @@ EMBEDDED_ENGINE_OPTIONS: dict[str, int] = {
     "uncompressed_cache_size": 0,
 }
 
+# Freed memory the engine's allocator (jemalloc) may keep for reuse before its memory worker returns
+# it to the system. The engine's default is 20% of its memory limit (0.9 x RAM): gigabytes kept
+# resident after an insert or a merge freed them (docs/ingest.md#memory).
+ENGINE_DIRTY_PAGES_MAX_BYTES = 64 * 1024 * 1024
+_ENGINE_MEMORY_LIMIT_RATIO = 0.9  # the engine's max_server_memory_usage_to_ram_ratio
+
+
+def embedded_engine_options() -> dict[str, int | float]:
+    """``EMBEDDED_ENGINE_OPTIONS`` and the memory worker's purge threshold, which the engine takes
+    as a ratio of its memory limit (0.9 x this machine's or cgroup's memory)."""
+    limit = _ENGINE_MEMORY_LIMIT_RATIO * memory_amount()
+    ratio = min(0.2, ENGINE_DIRTY_PAGES_MAX_BYTES / limit) if limit > 0 else 0.2
+    return {**EMBEDDED_ENGINE_OPTIONS, "memory_worker_purge_dirty_pages_threshold_ratio": ratio}
+
+
+def memory_amount() -> int:
+    """Bytes of memory this process may use: physical memory, or a smaller cgroup (v2) limit."""
+    try:
+        amount = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 0
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text(encoding="ascii").strip()
+    except OSError:
+        return amount
+    return min(amount, int(limit)) if limit.isdigit() and int(limit) > 0 else amount
+
 
 def open_client(settings: Settings) -> Client:
     """A client with the tracebridge database created and selected.
 
     chDB allows one data path per process; every client opened by this process on the
-    same path shares the engine (the first one starts it with ``EMBEDDED_ENGINE_OPTIONS`` and, in
+    same path shares the engine (the first one starts it with ``embedded_engine_options()`` and, in
     the cluster layout, one cluster config file).
     """
     client_settings = CLUSTER_SETTINGS if settings.clickhouse_cluster else {}
@@ -73,7 +101,7 @@ def open_client(settings: Settings) -> Client:
         client = _server_client(settings.clickhouse_url, client_settings)
     else:
         settings.chdb_dir.mkdir(parents=True, exist_ok=True)
-        options: dict[str, str | int] = dict(EMBEDDED_ENGINE_OPTIONS)
+        options: dict[str, str | int | float] = dict(embedded_engine_options())
         if settings.clickhouse_cluster:
             options["config-file"] = str(chdb_cluster_config(settings.data_dir, settings.clickhouse_cluster))
         client = clickhouse_connect.get_client(

@@ -9,41 +9,48 @@ de-duplicate, so a batch inserted twice (a replay after a crash) never shows twi
 from __future__ import annotations
 
 import logging
-import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from tracebridge.domain import Signal
 from tracebridge.store.client import LockedClient
+from tracebridge.store.memory import LibraryPages, resident_bytes
 from tracebridge.store.wire import INPUT_TABLE, frame, protobuf_settings
 
 PURGE_ALLOCATOR = "SYSTEM JEMALLOC PURGE"
+# Shortest time between two purges: a purge costs ~25 ms of CPU to map the hot code again and a few
+# ms to return the allocator's pages (docs/ingest.md#memory).
+PURGE_INTERVAL_SECONDS = 1.0
 
 log = logging.getLogger("tracebridge.store")
 
 
-def resident_bytes() -> int | None:
-    """This process's resident set size (Linux /proc), or None where it cannot be read."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 class StoreWriter:
     def __init__(
-        self, client: LockedClient, schema_file: Path | None = None, purge_above_bytes: int | None = None
+        self,
+        client: LockedClient,
+        schema_file: Path | None = None,
+        purge_above_bytes: int | None = None,
+        purge_interval_seconds: float = PURGE_INTERVAL_SECONDS,
     ) -> None:
         """``schema_file``: the wire schema's absolute path for embedded chDB; None for a server.
 
-        ``purge_above_bytes`` (embedded chDB only): after an insert, when this process's resident
-        size is above it, the engine's allocator returns its free pages to the system. ClickHouse's
-        allocator keeps the pages an insert freed for reuse, so without this the resident size only
-        grows (~0.5 GiB more after a few 50,000-span inserts, of which ~15 MiB in use)."""
+        ``purge_above_bytes`` (embedded chDB only): after an insert, at most once per
+        ``purge_interval_seconds``, when this process's resident size is above it, the chDB
+        library's code pages go back to the kernel (store/memory.py: those in use are mapped
+        again at their next use) and the engine's allocator returns its free pages. The code
+        pages are released once at construction too: the engine touches ~300 MiB of its code
+        while it starts and little of it afterwards."""
         self._client = client
         self._schema_file = schema_file
         self._purge_above = purge_above_bytes
+        self._purge_interval = purge_interval_seconds
+        self._purge_allocator = True
+        self._library = LibraryPages()
+        self._purged_at = time.monotonic()
+        if purge_above_bytes is not None:
+            self._library.release()
 
     def insert(self, signal: Signal, payloads: Sequence[bytes]) -> None:
         """Insert serialized Export*ServiceRequest messages; raises on any store error."""
@@ -57,11 +64,18 @@ class StoreWriter:
 
     def _purge_if_large(self, limit: int) -> None:
         """Never raises: the insert is already stored, and a purge is only an optimization."""
+        now = time.monotonic()
+        if now - self._purged_at < self._purge_interval:
+            return
         resident = resident_bytes()
         if resident is None or resident <= limit:
+            return
+        self._purged_at = now
+        self._library.release()
+        if not self._purge_allocator:
             return
         try:
             self._client.command(PURGE_ALLOCATOR)
         except Exception as exc:  # an engine without jemalloc: stop trying
-            log.warning("the store's allocator cannot be purged (%s); resident memory is not trimmed", exc)
-            self._purge_above = None
+            log.warning("the store's allocator cannot be purged (%s); its free pages are not returned", exc)
+            self._purge_allocator = False
