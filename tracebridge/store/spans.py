@@ -188,15 +188,17 @@ def lean_spans_of_traces(client: LockedClient, trace_ids: Sequence[str]) -> list
     then start."""
     if not trace_ids:
         return []
-    newest: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in _rows(client, SELECT_INDEXED_SPANS, {"trace_ids": list(trace_ids)}):
-        key = (row["TraceId"], row["SpanId"])
-        kept = newest.get(key)
-        if kept is None or row["IngestMs"] > kept["IngestMs"]:
-            newest[key] = row
-    rows = list(newest.values())
-    docs = json.loads("[" + ",".join(row["Doc"] for row in rows) + "]")  # one parse for all rows
-    spans = [_lean_span(row["TraceId"], row["SpanId"], doc) for row, doc in zip(rows, docs, strict=True)]
+    # Column-wise (no dict per row): ~1,000 rows per session lookup.
+    columns = client.query(SELECT_INDEXED_SPANS, parameters={"trace_ids": list(trace_ids)}).result_columns
+    if not columns or not columns[0]:
+        return []
+    newest: dict[tuple[str, str], tuple[int, str]] = {}
+    for trace_id, span_id, doc, ingest_ms in zip(*columns, strict=True):
+        kept = newest.get((trace_id, span_id))
+        if kept is None or ingest_ms > kept[0]:
+            newest[(trace_id, span_id)] = (ingest_ms, doc)
+    docs = json.loads("[" + ",".join(doc for _, doc in newest.values()) + "]")  # one parse for all rows
+    spans = [_lean_span(tid, sid, doc) for (tid, sid), doc in zip(newest, docs, strict=True)]
     spans.sort(key=lambda s: (s.trace_id, s.start_time_unix_nano, s.span_id))
     return spans
 
