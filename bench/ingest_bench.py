@@ -515,6 +515,12 @@ def main() -> None:
             f"  python decode + validate + WAL:              {spans * python_side:>7.2f} s {1 / python_side:>12,.0f}"
         )
         print(f"  parts before / after merges: {st['parts_before_merges']} / {st['parts_after_merges']}")
+        fixed_ms = cpu["fixed"] * 1000
+        share = cpu["fixed"] * spans / st["per_insert_spans"] / cpu["all"]
+        print(
+            f"  fixed cost of one insert (any size):  {fixed_ms:.0f} ms CPU, {share:.0%} of the insert CPU"
+            f" at {st['per_insert_spans']:,} spans per insert"
+        )
 
 
 if __name__ == "__main__":

@@ -2,21 +2,25 @@
 
 Runs in its own process (chDB allows one data path per process) on a fresh embedded store with
 the real migrations, and inserts the same framed export requests the server's writer inserts
-(``StoreWriter``, ``batch`` spans per insert) several times with a different set of materialized
+(``StoreWriter``, as many requests per insert as fit in the server's ``batch_max_bytes``, 8 MiB:
+~18,500 of these spans; ``--batch`` to override) several times with a different set of materialized
 views attached each time, measuring this process's CPU time (all threads, chDB's included):
 
 - ``parse``: only the Null landing table (ClickHouse parsing the OTLP protobuf);
 - ``flatten``: + the view that flattens into otel_traces and the otel_traces part writes;
 - one row per view fed by otel_traces (or by tracebridge_crashes): its own cost, as the difference
   between that view attached alone and none attached;
-- ``all``: everything attached, as the server runs.
+- ``all``: everything attached, as the server runs;
+- ``fixed``: one insert of a single request with everything attached (the lowest of 8): the cost
+  every insert pays whatever its size (ClickHouse plans each view's query once per insert and
+  writes one part per table), which is why the batch size trades CPU for memory.
 
 Merges are stopped while inserting. Then ``--merge-spans`` spans are inserted into empty tables
 twice, with merges stopped and with merges running (until none has run for 3 s): the difference,
 scaled to ``--spans``, is the ``merges`` figure (what background merges cost per span stored).
 Prints one JSON object on stdout.
 
-    python bench/ingest_stages.py DATA_DIR --spans 200000 --batch 50000 --spans-per-request 500
+    python bench/ingest_stages.py DATA_DIR --spans 200000 --spans-per-request 500
 """
 
 from __future__ import annotations
@@ -54,7 +58,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--spans", type=int, default=200_000)
-    parser.add_argument("--batch", type=int, default=50_000)
+    parser.add_argument(
+        "--batch", type=int, default=0, help="spans per insert (default: the server's batch bytes)"
+    )
     parser.add_argument("--spans-per-request", type=int, default=500)
     parser.add_argument(
         "--repeat", type=int, default=2, help="runs per configuration; the lowest CPU is kept"
@@ -67,7 +73,10 @@ def main() -> None:
     migrate(client)
     writer = StoreWriter(client, write_schema_file(args.data_dir / "format_schemas"))
     stream = PayloadStream(args.spans_per_request)
-    per_insert = max(1, args.batch // args.spans_per_request)
+    if args.batch:
+        per_insert = max(1, args.batch // args.spans_per_request)
+    else:
+        per_insert = max(1, settings.batch_max_bytes // len(stream.body(0)))
     requests = max(per_insert, args.spans // args.spans_per_request)
     spans = requests * args.spans_per_request
     trace_views = dependents(client, "otel_traces") + dependents(client, "tracebridge_crashes")
@@ -117,6 +126,14 @@ def main() -> None:
             cost -= view_costs.get("tracebridge_crashes_from_spans_mv", 0.0)
         view_costs[view] = cost
     results["all"] = measure({FLATTEN, *trace_views}) - produce
+    fixed = []
+    for _ in range(8):
+        body = stream.body(counter[0])
+        counter[0] += 1
+        started = time.process_time()
+        writer.insert(Signal.TRACES, [body])
+        fixed.append(time.process_time() - started)
+    results["fixed"] = min(fixed)
 
     # Merges: --merge-spans inserted into empty tables with merges stopped, then again with merges
     # running (waiting until none has run for 3 s); the difference is the merges' CPU.

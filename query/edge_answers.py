@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from tracebridge.query.edge import EdgeHop, SpanTree, edge_hop
-from tracebridge.query.explain import read_gap_context
+from tracebridge.query.explain import edge_span_ids, gap_facts
 from tracebridge.query.pairing import pair_requests
 from tracebridge.store.reader import Filters, StoreReader
 from tracebridge.store.rows import EdgeOrigin
@@ -27,10 +27,10 @@ def request_hops(reader: StoreReader, trace_ids: Sequence[str]) -> dict[tuple[st
     traces that an edge tier answered or forwarded."""
     if not trace_ids:
         return {}
-    spans = reader.indexed_spans(trace_ids)
-    edge_ids = read_gap_context(reader, trace_ids).edge_ids
+    edge_ids = edge_span_ids(gap_facts(reader, trace_ids))
     if not edge_ids:
         return {}
+    spans = reader.indexed_spans(trace_ids)
     tree = SpanTree(spans)
     hops = {}
     for pair in pair_requests(spans):

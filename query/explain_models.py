@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Shape(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Non-finite doubles serialize as OTLP/JSON's "NaN"/"Infinity"/"-Infinity" (views.json_response).
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="strings")
 
 
 class Phases(Shape):

@@ -11,7 +11,8 @@ attempts number 1, 2, 3...).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from tracebridge.query.models import Gap
 from tracebridge.query.pairing import RequestPair
@@ -51,41 +52,42 @@ def http_status_of(pair: RequestPair) -> int | None:
     return pair.client.http_status or (server.http_status if server else 0) or None
 
 
-def gap_entries(pairs: Sequence[RequestPair]) -> list[Gap]:
-    """Contract ``gaps[]`` of one trace (client start order), with tracebridge's extra fields
-    (``phases`` and ``edge`` are added by ``explain.explain_gap``)."""
+def gap_entries(
+    pairs: Sequence[RequestPair], explain: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+) -> list[Gap]:
+    """Contract ``gaps[]`` of one trace (client start order), with tracebridge's extra fields;
+    ``explain`` (``explain.GapExplainer``) adds ``phases`` and ``edge`` to each entry's fields."""
     out: list[Gap] = []
     for pair in pairs:
         client, server = pair.client, pair.server
         skew = estimate_skew(client, pair.servers)
         resends = resend_count(client)
-        out.append(
-            Gap(
-                trace_id=client.trace_id,
-                client_span_id=client.span_id,
-                server_span_id=None if server is None else server.span_id,
-                route=route_of(client, server),
-                client_duration_ns=client.duration_ns,
-                server_duration_ns=None if server is None else server.duration_ns,
-                gap_ns=pair.gap_ns,
-                clock_skew_ns=None if server is None else skew,
-                attempts=[s.span_id for s in pair.servers],
-                client_name=client.name,
-                server_name=None if server is None else server.name,
-                service_name=None if server is None else server.service_name,
-                http_method=client.http_method or (server.http_method if server else ""),
-                http_status_code=http_status_of(pair),
-                client_start_time_unix_nano=client.start_time_unix_nano,
-                server_start_time_unix_nano=None if server is None else server.start_time_unix_nano,
-                adjusted_server_start_time_unix_nano=None
-                if server is None
-                else server.start_time_unix_nano - skew,
-                reached_backend=server is not None,
-                server_count=len(pair.servers),
-                retry_count=max(len(pair.servers) - 1, 0),
-                attempt=resends + max(len(pair.servers), 1),
-                resend_count=resends,
-                has_error=pair_has_error(pair),
-            )
+        fields = dict(
+            trace_id=client.trace_id,
+            client_span_id=client.span_id,
+            server_span_id=None if server is None else server.span_id,
+            route=route_of(client, server),
+            client_duration_ns=client.duration_ns,
+            server_duration_ns=None if server is None else server.duration_ns,
+            gap_ns=pair.gap_ns,
+            clock_skew_ns=None if server is None else skew,
+            attempts=[s.span_id for s in pair.servers],
+            client_name=client.name,
+            server_name=None if server is None else server.name,
+            service_name=None if server is None else server.service_name,
+            http_method=client.http_method or (server.http_method if server else ""),
+            http_status_code=http_status_of(pair),
+            client_start_time_unix_nano=client.start_time_unix_nano,
+            server_start_time_unix_nano=None if server is None else server.start_time_unix_nano,
+            adjusted_server_start_time_unix_nano=None
+            if server is None
+            else server.start_time_unix_nano - skew,
+            reached_backend=server is not None,
+            server_count=len(pair.servers),
+            retry_count=max(len(pair.servers) - 1, 0),
+            attempt=resends + max(len(pair.servers), 1),
+            resend_count=resends,
+            has_error=pair_has_error(pair),
         )
+        out.append(Gap(**(explain(fields) if explain else fields)))
     return out

@@ -22,7 +22,8 @@ from tracebridge.query.explain_models import Edge, Phases, PhaseStats, QueuedMes
 class Document(BaseModel):
     """Base of every query document: immutable, and no field outside the declared ones."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Non-finite doubles serialize as OTLP/JSON's "NaN"/"Infinity"/"-Infinity" (views.json_response).
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="strings")
 
 
 # ---------------------------------------------------------------- spans and gaps

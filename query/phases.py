@@ -141,8 +141,11 @@ OKHTTP_ATTRIBUTES = (
 
 def read_okhttp(span: StoredSpan, _record: NetworkTimingLog | None) -> Recorded:
     durations: dict[str, int] = {}
+    attributes = span.attributes
     for name in OKHTTP_ATTRIBUTES:
-        value = _number(span.attributes.get(name))
+        if name not in attributes:  # the common case: a span without them
+            continue
+        value = _number(attributes[name])
         if value is not None:
             durations[name] = ms_to_ns(value)
     return Recorded({}, durations)

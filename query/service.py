@@ -17,7 +17,15 @@ from tracebridge.query.crashes.lookup import crash_counts_by_session, crashes_in
 from tracebridge.query.crashes.sessions import sessions_with_inferred_crashes
 from tracebridge.query.edge_answers import edge_origins
 from tracebridge.query.errors import BadRequest, NotFound
-from tracebridge.query.explain import explain_session, explain_trace, read_document_context
+from tracebridge.query.explain import (
+    GapContext,
+    GapExplainer,
+    gap_facts,
+    queued_messages,
+    session_context,
+    timing_records,
+    trace_context,
+)
 from tracebridge.query.filters import (
     GROUP_BY_CHOICES,
     LatencyFilters,
@@ -55,17 +63,26 @@ def trace_document(reader: StoreReader, trace_id: str) -> Trace:
     Spans carry ``adjusted_start_time_unix_nano`` and ``error``; the trace's start/end are the
     adjusted (device-clock) extent of its spans; ``gaps[]`` has one entry per client request.
     """
-    crashes = _LOOKUPS.submit(crashes_in_trace, reader, trace_id)  # concurrently with the spans
+    # The reads that need only the id run concurrently with the span read.
+    crashes = _LOOKUPS.submit(crashes_in_trace, reader, trace_id)
+    records = _LOOKUPS.submit(timing_records, reader, [trace_id])
     spans = reader.trace_spans(trace_id)
     if not spans:
         crashes.cancel()
+        records.cancel()
         raise NotFound(f"trace {trace_id} not found")
-    trace = build_trace(trace_id, spans, crashes.result())
-    return explain_trace(trace, spans, read_document_context(reader, spans))  # issue 14
+    return build_trace(trace_id, spans, crashes.result(), trace_context(reader, spans, records.result()))
 
 
-def build_trace(trace_id: str, spans: Sequence[StoredSpan], crashes: Sequence[CrashSummary] = ()) -> Trace:
-    """The trace document from its stored spans (pure)."""
+def build_trace(
+    trace_id: str,
+    spans: Sequence[StoredSpan],
+    crashes: Sequence[CrashSummary] = (),
+    context: GapContext | None = None,
+) -> Trace:
+    """The trace document from its stored spans (pure); with a ``context`` its gaps are explained
+    and its ``queued[]`` set (issue 14)."""
+    explainer = None if context is None else GapExplainer(spans, context)
     pairs = pair_requests(spans)
     adjusted = adjusted_starts(spans, pairs)
     start, end = _extent(spans, adjusted)
@@ -79,8 +96,9 @@ def build_trace(trace_id: str, spans: Sequence[StoredSpan], crashes: Sequence[Cr
         span_count=len(spans),
         has_error=any(s.error for s in spans),
         spans=[span_document(s, adjusted[s.span_id]) for s in ordered],
-        gaps=gap_entries(pairs),
+        gaps=gap_entries(pairs, explainer),
         crashes=list(crashes),
+        queued=[] if context is None else queued_messages(spans, context),
     )
 
 
@@ -110,20 +128,32 @@ def session_document(reader: StoreReader, session_id: str) -> Session:
     trace id. Traces come in start order (device clock), each with its gaps.
     """
     pending_crashes = _LOOKUPS.submit(crashes_in_session, reader, session_id)  # concurrently
-    spans = reader.indexed_spans(reader.session_trace_ids(session_id))
+    trace_ids = reader.session_trace_ids(session_id)
+    # The reads that need only the trace ids run concurrently with the span read.
+    facts = _LOOKUPS.submit(gap_facts, reader, trace_ids)
+    records = _LOOKUPS.submit(timing_records, reader, trace_ids)
+    spans = reader.indexed_spans(trace_ids)
     crashes = pending_crashes.result()
     if not spans and not crashes:
         raise NotFound(f"session {session_id!r} not found")
-    session = build_session(session_id, spans, crashes)
-    return explain_session(session, spans, read_document_context(reader, spans))  # issue 14
+    return build_session(
+        session_id, spans, crashes, session_context(reader, spans, facts.result(), records.result())
+    )
 
 
-def build_session(session_id: str, spans: Sequence[StoredSpan], crashes: Sequence[CrashSummary]) -> Session:
-    """The session document from the spans of its traces and its crashes (pure)."""
+def build_session(
+    session_id: str,
+    spans: Sequence[StoredSpan],
+    crashes: Sequence[CrashSummary],
+    context: GapContext | None = None,
+) -> Session:
+    """The session document from the spans of its traces and its crashes (pure); with a
+    ``context`` its gaps are explained and its ``queued[]`` set (issue 14)."""
+    explainer = None if context is None else GapExplainer(spans, context)
     by_trace: dict[str, list[StoredSpan]] = defaultdict(list)
     for span in spans:
         by_trace[span.trace_id].append(span)
-    traces = [trace_summary(tid, trace_spans) for tid, trace_spans in by_trace.items()]
+    traces = [trace_summary(tid, trace_spans, explainer) for tid, trace_spans in by_trace.items()]
     traces.sort(key=lambda t: (t.start_time_unix_nano, t.trace_id))
     own = [s for s in spans if s.session_id == session_id]
     client = [s for s in own if s.side == "client"] or own
@@ -147,10 +177,13 @@ def build_session(session_id: str, spans: Sequence[StoredSpan], crashes: Sequenc
         crash_count=len(crashes),
         traces=traces,
         crashes=list(crashes),
+        queued=[] if context is None else queued_messages(spans, context),
     )
 
 
-def trace_summary(trace_id: str, spans: Sequence[StoredSpan]) -> TraceSummary:
+def trace_summary(
+    trace_id: str, spans: Sequence[StoredSpan], explainer: GapExplainer | None = None
+) -> TraceSummary:
     """One entry of a session's ``traces[]``: extent, counts, errors, root name and gaps."""
     pairs = pair_requests(spans)
     adjusted = adjusted_starts(spans, pairs)
@@ -171,7 +204,7 @@ def trace_summary(trace_id: str, spans: Sequence[StoredSpan]) -> TraceSummary:
         backend_span_count=sum(1 for s in spans if s.side == "backend"),
         has_error=errors > 0,
         error_count=errors,
-        gaps=gap_entries(pairs),
+        gaps=gap_entries(pairs, explainer),
     )
 
 

@@ -65,12 +65,7 @@ def inferred_crash_ids(reader: StoreReader, session_ids: Sequence[str]) -> dict[
     """session id -> ids of session-less crashes inferred to belong to it."""
     if not session_ids:
         return {}
-    devices: set[str] = set()
-    for device_ids in reader.session_devices(session_ids).values():
-        devices.update(d for d in device_ids if d)
-    if not devices:
-        return {}
-    orphans = reader.orphan_crashes(MAX_ORPHANS, sorted(devices))
+    orphans = reader.orphan_crashes_of_sessions(session_ids)
     if not orphans:
         return {}
     inferred = infer_sessions(reader, ((r["DeviceId"], int(r["TimeNs"])) for r in orphans))

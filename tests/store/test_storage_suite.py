@@ -15,11 +15,13 @@ import pytest
 
 from tests.store.conftest import Store
 from tests.store.dataset import BULK_REQUESTS, BULK_ROUTE
-from tracebridge.domain import exact_percentile, span_in_error
+from tests.telemetry import key_values, new_span_id, new_trace_id, span, traces_request
+from tracebridge.domain import Signal, exact_percentile, span_in_error
 from tracebridge.query.filters import LatencyFilters
 from tracebridge.query.gaps import route_of
 from tracebridge.query.pairing import pair_requests
 from tracebridge.query.service import build_session, build_trace, latency_groups
+from tracebridge.store.attributes import anyvalue_to_python, from_stored
 
 # Every stored span with the SQL rule's verdict, next to the columns the Python rule reads.
 SQL_ERRORS = """
@@ -129,3 +131,70 @@ def test_latency_groups_count_proxied_requests(store: Store) -> None:
     assert groups["/v1/cart/{cartId}"].count == 2  # both behind the gateway
     assert groups["/v1/pay"].count == 1 and "/v1/pay/{legacy}" not in groups
     assert "/v1/recommendations" not in groups  # never reached the backend
+
+
+# Attribute values of every OTLP shape the landing views turn into text (0001's SQL functions).
+VALUE_SHAPES: dict[str, Any] = {
+    "s": 'text with "quotes" and ü',
+    "empty_s": "",
+    "b": True,
+    "i": -42,
+    "d_whole": 2.0,
+    "d": 0.25,
+    "bytes": b"\x00\x01\xff",
+    "arr": ["a", 1, 2.0, False, b"\x02"],
+    "arr_empty": [],
+    "kv": {"k": "v", "n": 2, "": "empty key", "ü": 1.5},
+    "kv_empty": {},
+    "deep": {"inner": ["x", {"y": 1}], "list": [[1, 2]]},
+}
+
+
+def test_stored_attribute_values_read_back_typed(store: Store) -> None:
+    """Every AnyValue shape, as the landing views store it for spans, events, links and resources
+    (0001's SQL functions), reads back as the value that was sent (tracebridge.store.attributes),
+    and arrays and key-value lists are the exporter's JSON text."""
+    trace_id, span_id = new_trace_id(), new_span_id()
+    request = traces_request(
+        [
+            (
+                {"service.name": "attribute-shapes", **VALUE_SHAPES},
+                [
+                    span(
+                        trace_id,
+                        span_id,
+                        "shapes",
+                        1_000,
+                        2_000,
+                        attributes=VALUE_SHAPES,
+                        events=[("e", 1_500, VALUE_SHAPES)],
+                        links=[(new_trace_id(), new_span_id(), VALUE_SHAPES)],
+                    )
+                ],
+            )
+        ]
+    )
+    store.writer.insert(Signal.TRACES, [request.SerializeToString()])
+    row = _sql(
+        store,
+        "SELECT SpanAttributes, SpanAttributeTypes, ResourceAttributes, ResourceAttributeTypes, "
+        "Events.Attributes AS EA, Events.AttributeTypes AS ET, Links.Attributes AS LA, Links.AttributeTypes AS LT "
+        "FROM otel_traces WHERE TraceId = {t:String} LIMIT 1",
+        {"t": trace_id.hex()},
+    )[0]
+    sent = {kv.key: anyvalue_to_python(kv.value) for kv in key_values(VALUE_SHAPES)}
+
+    def read(texts: dict[str, str], types: str) -> dict[str, Any]:
+        return from_stored(list(texts), list(texts.values()), types)
+
+    assert read(row["SpanAttributes"], row["SpanAttributeTypes"]) == sent
+    assert read(row["EA"][0], row["ET"][0]) == sent
+    assert read(row["LA"][0], row["LT"][0]) == sent
+    assert read(row["ResourceAttributes"], row["ResourceAttributeTypes"]) == {
+        "service.name": "attribute-shapes",
+        **sent,
+    }
+    texts = row["SpanAttributes"]
+    assert texts["arr"] == '["a",1,2.0,false,"Ag=="]' and texts["arr_empty"] == "[]"
+    assert texts["kv"] == '{"k":"v","n":2,"":"empty key","ü":1.5}' and texts["kv_empty"] == "{}"
+    assert texts["d_whole"] == "2" and texts["bytes"] == "AAH/"

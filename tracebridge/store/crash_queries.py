@@ -36,12 +36,12 @@ ORDER BY IngestTime DESC
 LIMIT 1 BY CrashId
 """
 
-SELECT_CRASHES_IN_TRACE = f"""
-SELECT {CRASH_COLUMNS}
+# The crashes of a trace are read by id (SELECT_CRASHES_BY_IDS) after this narrow probe: most
+# traces have none, and a query's cost is mostly fixed per selected expression.
+SELECT_CRASH_IDS_IN_TRACE = """
+SELECT DISTINCT CrashId
 FROM tracebridge_crashes
-WHERE TraceId = {{trace_id:String}}
-ORDER BY IngestTime DESC
-LIMIT 1 BY CrashId
+WHERE TraceId = {trace_id:String}
 """
 
 # Crash ids of sessions (by the session index), and of session-less crashes of some devices.
@@ -58,10 +58,16 @@ WHERE SessionId IN {session_ids:Array(String)}
 GROUP BY SessionId
 """
 
-SELECT_ORPHAN_CRASHES_OF_DEVICES = """
+# Session-less crashes of the devices of some sessions' client spans (one query: the devices are
+# read in the subquery).
+SELECT_ORPHAN_CRASHES_OF_SESSIONS = """
 SELECT CrashId, DeviceId, toUnixTimestamp64Nano(Timestamp) AS TimeNs
 FROM tracebridge_session_crashes
-WHERE SessionId = '' AND DeviceId IN {device_ids:Array(String)}
+WHERE SessionId = '' AND DeviceId IN (
+    SELECT DeviceId
+    FROM tracebridge_session_spans
+    WHERE SessionId IN {session_ids:Array(String)} AND Side = 'client' AND DeviceId != ''
+)
 LIMIT 1 BY CrashId
 """
 
@@ -72,16 +78,6 @@ FROM tracebridge_session_crashes
 WHERE SessionId = '' AND DeviceId != ''
 LIMIT 1 BY CrashId
 LIMIT {limit:UInt32}
-"""
-
-# Devices and extent of sessions, from their client spans (the session index).
-SELECT_SESSION_EXTENTS = """
-SELECT SessionId, groupUniqArray(DeviceId) AS DeviceIds,
-       toUnixTimestamp64Nano(min(Timestamp)) AS StartNs,
-       max(toUnixTimestamp64Nano(Timestamp) + Duration) AS EndNs
-FROM tracebridge_session_spans
-WHERE SessionId IN {session_ids:Array(String)} AND Side = 'client'
-GROUP BY SessionId
 """
 
 # Every client session of some devices, to find the one active at a crash time.

@@ -5,22 +5,12 @@ read once (``LIMIT 1 BY``).
 
 from __future__ import annotations
 
-SELECT_PHASE_ATTRIBUTES = """
-SELECT TraceId, SpanId, mapFilter((k, v) -> has({names:Array(String)}, k), SpanAttributes) AS PhaseAttributes
-FROM otel_traces
-WHERE TraceId IN {trace_ids:Array(String)} AND Side = 'client' AND SpanKind = 'Client'
-  AND hasAny(mapKeys(SpanAttributes), {names:Array(String)})
-LIMIT 1 BY TraceId, SpanId
-"""
-
-SELECT_EDGE_RESOURCES = """
-SELECT TraceId, SpanId,
-       mapFilter((k, v) -> k IN ('tracebridge.tier', 'cloud.platform') OR startsWith(k, 'faas.'),
-                 ResourceAttributes) AS TierAttributes
-FROM otel_traces
-WHERE TraceId IN {trace_ids:Array(String)} AND Side = 'backend'
-  AND (has(mapKeys(ResourceAttributes), 'tracebridge.tier') OR has(mapKeys(ResourceAttributes), 'cloud.platform')
-       OR arrayExists(k -> startsWith(k, 'faas.'), mapKeys(ResourceAttributes)))
+# The few spans with gap facts (migration 0016): client request spans' http.*_ms attributes and
+# backend spans' edge-rule resource attributes, as stored text.
+SELECT_GAP_FACTS = """
+SELECT TraceId, SpanId, PhaseAttributes, TierAttributes
+FROM tracebridge_gap_facts
+WHERE TraceId IN {trace_ids:Array(String)}
 LIMIT 1 BY TraceId, SpanId
 """
 

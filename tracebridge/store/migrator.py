@@ -183,6 +183,7 @@ RETENTION_TABLES = (
     "tracebridge_crashes",
     "tracebridge_session_crashes",
     "tracebridge_span_links",
+    "tracebridge_gap_facts",
 )
 
 

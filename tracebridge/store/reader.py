@@ -28,6 +28,7 @@ from tracebridge.store.rows import (
     CrashTrendRow,
     EdgeOrigin,
     FlagEvaluationRow,
+    GapFacts,
     KeyedRequest,
     LatencyGroup,
     LinkedConsumer,
@@ -37,7 +38,6 @@ from tracebridge.store.rows import (
     SessionCounts,
     SessionCrashKind,
     SessionRow,
-    SpanAttributeSubset,
     SpanEvent,
     SpanOperation,
     StoredSpan,
@@ -302,7 +302,11 @@ class StoreReader:
         return self._rows(crash_queries.SELECT_CRASHES_BY_IDS, {"crash_ids": list(crash_ids)})
 
     def crashes_in_trace(self, trace_id: str) -> list[Row]:
-        return self._rows(crash_queries.SELECT_CRASHES_IN_TRACE, {"trace_id": trace_id})
+        """The crashes whose record carries this trace id (a narrow probe first: most have none)."""
+        ids = [
+            r["CrashId"] for r in self._rows(crash_queries.SELECT_CRASH_IDS_IN_TRACE, {"trace_id": trace_id})
+        ]
+        return self.crashes_by_ids(ids) if ids else []
 
     def session_crash_ids(self, session_ids: Sequence[str]) -> list[str]:
         """Ids of the crashes recorded with these session ids."""
@@ -316,21 +320,15 @@ class StoreReader:
             for r in self._rows(crash_queries.SELECT_SESSION_CRASH_COUNTS, params)
         }
 
-    def orphan_crashes(self, limit: int, device_ids: Sequence[str] | None = None) -> list[Row]:
-        """Session-less crashes (``CrashId, DeviceId, TimeNs``), of some devices or of all."""
-        if device_ids is not None:
-            return self._rows(
-                crash_queries.SELECT_ORPHAN_CRASHES_OF_DEVICES, {"device_ids": list(device_ids)}
-            )
+    def orphan_crashes(self, limit: int) -> list[Row]:
+        """Session-less crashes (``CrashId, DeviceId, TimeNs``) that carry a device id, at most ``limit``."""
         return self._rows(crash_queries.SELECT_ORPHAN_CRASHES, {"limit": limit})
 
-    def session_devices(self, session_ids: Sequence[str]) -> dict[str, list[str]]:
-        """The device ids of these sessions' client spans."""
+    def orphan_crashes_of_sessions(self, session_ids: Sequence[str]) -> list[Row]:
+        """Session-less crashes (``CrashId, DeviceId, TimeNs``) of the devices of these sessions'
+        client spans."""
         params = {"session_ids": list(session_ids)}
-        return {
-            r["SessionId"]: list(r["DeviceIds"])
-            for r in self._rows(crash_queries.SELECT_SESSION_EXTENTS, params)
-        }
+        return self._rows(crash_queries.SELECT_ORPHAN_CRASHES_OF_SESSIONS, params)
 
     def device_sessions(self, device_ids: Sequence[str]) -> list[Row]:
         """Every client session of these devices (``DeviceId, SessionId, StartNs, EndNs``)."""
@@ -448,20 +446,12 @@ class StoreReader:
 
     # ------------------------------------------------------------ gap explanations (explain_queries)
 
-    def phase_attributes(self, trace_ids: Sequence[str], names: Sequence[str]) -> list[SpanAttributeSubset]:
-        """The attributes named ``names`` of the client request spans of these traces carrying any."""
-        params = {"trace_ids": list(trace_ids), "names": list(names)}
+    def gap_facts(self, trace_ids: Sequence[str]) -> list[GapFacts]:
+        """The spans of these traces with gap facts (migration 0016): a client request span's
+        ``http.*_ms`` attributes, a backend span's edge-rule resource attributes (stored text)."""
         return [
-            SpanAttributeSubset(r["TraceId"], r["SpanId"], dict(r["PhaseAttributes"]))
-            for r in self._rows(explain_queries.SELECT_PHASE_ATTRIBUTES, params)
-        ]
-
-    def edge_resources(self, trace_ids: Sequence[str]) -> list[SpanAttributeSubset]:
-        """Backend spans of these traces whose resource carries a key of the edge-tier rule, with
-        those resource attributes (``tracebridge.tier``, ``cloud.platform``, ``faas.*``)."""
-        return [
-            SpanAttributeSubset(r["TraceId"], r["SpanId"], dict(r["TierAttributes"]))
-            for r in self._rows(explain_queries.SELECT_EDGE_RESOURCES, {"trace_ids": list(trace_ids)})
+            GapFacts(r["TraceId"], r["SpanId"], dict(r["PhaseAttributes"]), dict(r["TierAttributes"]))
+            for r in self._rows(explain_queries.SELECT_GAP_FACTS, {"trace_ids": list(trace_ids)})
         ]
 
     def network_timing(self, trace_ids: Sequence[str], event: str) -> list[NetworkTimingLog]:

@@ -262,12 +262,15 @@ class ScreenSpanRow:
 
 
 @dataclass(frozen=True)
-class SpanAttributeSubset:
-    """Some attributes of one span (or of its resource), typed as stored text."""
+class GapFacts:
+    """What explaining a gap needs of one span beyond the trace index (``tracebridge_gap_facts``):
+    a client request span's ``http.*_ms`` attributes, a backend span's edge-rule resource
+    attributes; values as stored text."""
 
     trace_id: str
     span_id: str
-    attributes: dict[str, Any]
+    phase_attributes: dict[str, str]
+    tier_attributes: dict[str, str]
 
 
 @dataclass(frozen=True)

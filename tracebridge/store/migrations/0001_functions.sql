@@ -33,15 +33,24 @@ CREATE OR REPLACE FUNCTION tracebridge_leaf_json{{on_cluster}} AS (lj_v) ->
 
 -- Text of an attribute value or log body: strings as they are, numbers and booleans printed,
 -- bytes base64, arrays and key-value lists as JSON text (as the OpenTelemetry Collector's
--- ClickHouse exporter stores them).
+-- ClickHouse exporter stores them). An array's values and a key-value list's values go through
+-- one tracebridge_leaf_json (a value is one or the other, so their concatenation is the one that
+-- is set): ClickHouse plans every inlined copy of a function body again for each inserted block,
+-- and this body is inlined once per attribute set (docs/ingest.md, "Planning cost").
 CREATE OR REPLACE FUNCTION tracebridge_log_value_text{{on_cluster}} AS (lv_v) ->
-    multiIf(tupleElement(lv_v, 'value') = 'array_value',
-                concat('[', arrayStringConcat(arrayMap(lv_x -> tracebridge_leaf_json(lv_x),
-                                                       tupleElement(tupleElement(lv_v, 'array_value'), 'values')), ','), ']'),
-            tupleElement(lv_v, 'value') = 'kvlist_value',
-                concat('{', arrayStringConcat(arrayMap(lv_kv -> concat(toJSONString(tupleElement(lv_kv, 'key')), ':',
-                                                                       tracebridge_leaf_json(tupleElement(lv_kv, 'value'))),
-                                                       tupleElement(tupleElement(lv_v, 'kvlist_value'), 'values')), ','), '}'),
+    multiIf(tupleElement(lv_v, 'value') IN ('array_value', 'kvlist_value'),
+                concat(if(tupleElement(lv_v, 'value') = 'kvlist_value', '{', '['),
+                       arrayStringConcat(arrayMap((lv_k, lv_x) -> concat(if(tupleElement(lv_v, 'value') = 'kvlist_value', concat(toJSONString(lv_k), ':'), ''),
+                                                                         tracebridge_leaf_json(lv_x)),
+                                                  arrayResize(arrayMap(lv_kv -> tupleElement(lv_kv, 'key'),
+                                                                       tupleElement(tupleElement(lv_v, 'kvlist_value'), 'values')),
+                                                              length(tupleElement(tupleElement(lv_v, 'array_value'), 'values'))
+                                                              + length(tupleElement(tupleElement(lv_v, 'kvlist_value'), 'values'))),
+                                                  arrayConcat(tupleElement(tupleElement(lv_v, 'array_value'), 'values'),
+                                                              arrayMap(lv_kv -> tupleElement(lv_kv, 'value'),
+                                                                       tupleElement(tupleElement(lv_v, 'kvlist_value'), 'values')))),
+                                         ','),
+                       if(tupleElement(lv_v, 'value') = 'kvlist_value', '}', ']')),
             tupleElement(lv_v, 'value') = 'string_value', tupleElement(lv_v, 'string_value'),
             tupleElement(lv_v, 'value') = 'int_value', toString(tupleElement(lv_v, 'int_value')),
             tupleElement(lv_v, 'value') = 'double_value', toString(tupleElement(lv_v, 'double_value')),

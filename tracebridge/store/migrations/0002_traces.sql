@@ -117,6 +117,10 @@ CREATE TABLE IF NOT EXISTS otlp_traces_in{{on_cluster}}
 ENGINE = Null;
 
 -- Resource attributes are turned into a map once per resource, then the spans are unrolled.
+-- Layered so that every function of a map reads it as a column of the layer below: ClickHouse's
+-- analyzer copies an aliased expression into each place that names it in the same SELECT, and this
+-- query is planned again for every inserted block (side and os name over an aliased map made the
+-- plan ~40% dearer; docs/ingest.md, "Planning cost").
 CREATE MATERIALIZED VIEW IF NOT EXISTS otlp_traces_in_mv{{on_cluster}} TO otel_traces AS
 SELECT
     tracebridge_nanos(s.start_time_unix_nano) AS Timestamp,
@@ -165,13 +169,15 @@ FROM
     SELECT ra, ra_types, side, os_name, ss, s, tracebridge_attr_map(s.attributes) AS sa
     FROM
     (
-        SELECT tracebridge_attr_map(rs.resource.attributes) AS ra,
-               tracebridge_attr_types(rs.resource.attributes) AS ra_types,
-               tracebridge_side(ra) AS side,
-               tracebridge_os_name(ra) AS os_name,
-               rs.scope_spans AS scope_spans
-        FROM otlp_traces_in
-        ARRAY JOIN resource_spans AS rs
+        SELECT ra, ra_types, tracebridge_side(ra) AS side, tracebridge_os_name(ra) AS os_name, scope_spans
+        FROM
+        (
+            SELECT tracebridge_attr_map(rs.resource.attributes) AS ra,
+                   tracebridge_attr_types(rs.resource.attributes) AS ra_types,
+                   rs.scope_spans AS scope_spans
+            FROM otlp_traces_in
+            ARRAY JOIN resource_spans AS rs
+        )
     )
     ARRAY JOIN scope_spans AS ss
     ARRAY JOIN ss.spans AS s
