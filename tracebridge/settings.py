@@ -69,8 +69,7 @@ class Settings(BaseSettings):
     keep_alive_seconds: int = Field(15, ge=1)
     body_timeout_seconds: float = Field(60.0, gt=0)
     # Embedded store: above this resident size, after an insert (at most once a second), the chDB
-    # library's idle code pages and the engine allocator's free pages go back to the system
-    # (store/writer.py, store/memory.py); 0 never.
+    # library's idle code pages go back to the kernel (store/writer.py, store/memory.py); 0 never.
     store_purge_above_bytes: int = Field(256 * 1024 * 1024, ge=0)
 
     @field_validator("signin_secret")

@@ -1,21 +1,19 @@
 """The store's memory settings for an embedded process: engine caches and the allocator's purge
-threshold sized by tracebridge, the chDB library's idle code pages returned to the kernel, and the
-writer purging after inserts without ever failing an insert for it."""
+threshold sized by tracebridge, and the writer returning the chDB library's idle code pages after
+inserts without changing what is stored."""
 
 from __future__ import annotations
 
 import random
-from typing import Any
 
 import pytest
-from clickhouse_connect.driver.exceptions import DatabaseError
 
 from tests.store.conftest import Store
 from tests.telemetry import BASE_TIME, MS, android_resource, span, traces_request
 from tracebridge.domain import Signal
-from tracebridge.store.client import ENGINE_DIRTY_PAGES_MAX_BYTES, LockedClient, embedded_engine_options
+from tracebridge.store.client import ENGINE_DIRTY_PAGES_MAX_BYTES, embedded_engine_options
 from tracebridge.store.wire import write_schema_file
-from tracebridge.store.writer import PURGE_ALLOCATOR, StoreWriter, resident_bytes
+from tracebridge.store.writer import StoreWriter, resident_bytes
 
 
 def _embedded_only(store: Store) -> None:
@@ -69,37 +67,6 @@ def test_a_purging_writer_stores_everything(store: Store) -> None:
     writer.insert(Signal.TRACES, [payload])
     writer.insert(Signal.TRACES, [payload])  # a re-sent request, purged after again
     assert _stored(store, trace_id) == 3
-
-
-class _NoPurge(LockedClient):
-    """The real store, except that it refuses the purge statement (an engine without jemalloc)."""
-
-    def __init__(self, inner: LockedClient) -> None:
-        self._inner = inner
-        self.purges = 0
-
-    def raw_insert(self, table: str, data: bytes, fmt: str, settings: dict[str, Any]) -> Any:
-        return self._inner.raw_insert(table, data, fmt, settings)
-
-    def command(self, sql: str, parameters: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        if sql == PURGE_ALLOCATOR:
-            self.purges += 1
-            raise DatabaseError("Code: 1. DB::Exception: jemalloc is not used. (SUPPORT_IS_DISABLED)")
-        return self._inner.command(sql, parameters, **kwargs)
-
-
-def test_a_refused_purge_never_fails_an_insert(store: Store) -> None:
-    _embedded_only(store)
-    client = _NoPurge(store.client)
-    writer = StoreWriter(
-        client,
-        write_schema_file(store.settings.data_dir / "schemas"),
-        purge_above_bytes=0,
-        purge_interval_seconds=0,
-    )
-    first_id, first = _one_trace()
     second_id, second = _one_trace()
-    writer.insert(Signal.TRACES, [first])
-    writer.insert(Signal.TRACES, [second])
-    assert _stored(store, first_id) == 3 and _stored(store, second_id) == 3
-    assert client.purges == 1  # refused once, then not tried again
+    writer.insert(Signal.TRACES, [second])  # the engine maps the code it needs again
+    assert _stored(store, second_id) == 3

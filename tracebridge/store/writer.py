@@ -8,7 +8,6 @@ de-duplicate, so a batch inserted twice (a replay after a crash) never shows twi
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,12 +17,9 @@ from tracebridge.store.client import LockedClient
 from tracebridge.store.memory import LibraryPages, resident_bytes
 from tracebridge.store.wire import INPUT_TABLE, frame, protobuf_settings
 
-PURGE_ALLOCATOR = "SYSTEM JEMALLOC PURGE"
-# Shortest time between two purges: a purge costs ~25 ms of CPU to map the hot code again and a few
-# ms to return the allocator's pages (docs/ingest.md#memory).
+# Shortest time between two releases of the library's code pages: each costs ~3 ms, and the engine
+# ~25 ms of CPU to map its hot code again (docs/ingest.md#memory).
 PURGE_INTERVAL_SECONDS = 1.0
-
-log = logging.getLogger("tracebridge.store")
 
 
 class StoreWriter:
@@ -39,14 +35,14 @@ class StoreWriter:
         ``purge_above_bytes`` (embedded chDB only): after an insert, at most once per
         ``purge_interval_seconds``, when this process's resident size is above it, the chDB
         library's code pages go back to the kernel (store/memory.py: those in use are mapped
-        again at their next use) and the engine's allocator returns its free pages. The code
-        pages are released once at construction too: the engine touches ~300 MiB of its code
-        while it starts and little of it afterwards."""
+        again at their next use). Also once at construction: the engine touches ~300 MiB of its
+        code while it starts and little of it afterwards. The engine's freed heap is returned by
+        its own memory worker (store/client.py), in its own thread, so nothing here delays the
+        write-ahead log's checkpoint by more than the ~3 ms of a release."""
         self._client = client
         self._schema_file = schema_file
         self._purge_above = purge_above_bytes
         self._purge_interval = purge_interval_seconds
-        self._purge_allocator = True
         self._library = LibraryPages()
         self._purged_at = time.monotonic()
         if purge_above_bytes is not None:
@@ -63,7 +59,7 @@ class StoreWriter:
             self._purge_if_large(self._purge_above)
 
     def _purge_if_large(self, limit: int) -> None:
-        """Never raises: the insert is already stored, and a purge is only an optimization."""
+        """Never raises (a release only reads /proc and advises the kernel): the insert is stored."""
         now = time.monotonic()
         if now - self._purged_at < self._purge_interval:
             return
@@ -72,10 +68,3 @@ class StoreWriter:
             return
         self._purged_at = now
         self._library.release()
-        if not self._purge_allocator:
-            return
-        try:
-            self._client.command(PURGE_ALLOCATOR)
-        except Exception as exc:  # an engine without jemalloc: stop trying
-            log.warning("the store's allocator cannot be purged (%s); its free pages are not returned", exc)
-            self._purge_allocator = False
