@@ -98,13 +98,13 @@ def session_context(
     records: Sequence[NetworkTimingLog],
 ) -> GapContext:
     """The context of lean spans (the trace index) from their ``gap_facts`` and ``timing_records``."""
-    attributes = {
-        (f.trace_id, f.span_id): {k: v for k, v in f.phase_attributes.items() if k in OKHTTP_ATTRIBUTES}
-        for f in facts
-        if f.phase_attributes
-    }
+    attributes: dict[tuple[str, str], dict[str, str]] = {}
+    for f in facts:
+        phase = {k: v for k, v in f.phase_attributes.items() if k in OKHTTP_ATTRIBUTES}
+        if phase:
+            attributes[(f.trace_id, f.span_id)] = phase
     return GapContext(
-        {key: value for key, value in attributes.items() if value},
+        attributes,
         timing_records_by_span(records),
         edge_span_ids(facts),
         _consumers(reader, spans),
