@@ -52,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 from bench.payloads import PayloadStream  # noqa: E402
 from bench.query_bench import Api, percentile  # noqa: E402
 from tests.conftest import LiveServer, start_server  # noqa: E402
+from tracebridge.store.priority import MERGE_THREAD_NAME  # noqa: E402
 
 # ------------------------------------------------------------------ /proc
 
@@ -86,15 +87,12 @@ def tree_cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-MERGE_THREAD = "MergeMutate"  # the name (comm) of ClickHouse's background merge threads
-
-
 def merge_thread_cpu_seconds(pid: int) -> float:
     """User + system CPU of the process's live background-merge threads (by thread name)."""
     total = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
-            if (task / "comm").read_text().strip() != MERGE_THREAD:
+            if (task / "comm").read_text().strip() != MERGE_THREAD_NAME:
                 continue
             fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -400,8 +398,8 @@ def run_load(
 def wait_for_merges(api: str, timeout: float, quiet_samples: int = 6) -> float:
     """Wait until the server reports no merge running for ``quiet_samples`` samples in a row
     (0.5 s apart; ``store_merges_running`` of /api/v1/stats); returns the seconds waited (nan past
-    ``timeout``). Merges of what a short run stored mostly run after it is "stored": a rate that
-    stops counting there leaves them out (docs/ingest.md, "Growth")."""
+    ``timeout``). A rate that stopped counting at "stored" would leave out the merges still running
+    then (docs/ingest.md, "Growth: merges")."""
     started = time.monotonic()
     quiet = 0
     while time.monotonic() - started < timeout:

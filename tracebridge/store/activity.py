@@ -1,7 +1,8 @@
 """The store's background work as this node sees it: active parts and merges running.
 
-Merges are most of the store's CPU after an ingest burst (docs/ingest.md, "Growth"): an operator
-(and the ingest bench) reads them from ``GET /api/v1/stats`` to tell "stored" from "settled".
+Merges are a large share of the store's CPU (docs/ingest.md, "Growth: merges"): an operator (and
+the ingest bench) reads them from ``GET /api/v1/stats`` to tell "stored" from "settled", and a part
+count that keeps rising under steady load means merges are falling behind.
 """
 
 from __future__ import annotations
