@@ -52,6 +52,16 @@ def gap_facts(reader: StoreReader, trace_ids: Sequence[str]) -> list[GapFacts]:
     return reader.gap_facts(list(trace_ids)) if trace_ids else []
 
 
+def session_timing_records(reader: StoreReader, session_id: str) -> list[NetworkTimingLog]:
+    """``timing_records`` of the traces of a session (read by session id, no trace-id list)."""
+    return reader.session_network_timing(session_id, NETWORK_TIMING_EVENT)
+
+
+def session_gap_facts(reader: StoreReader, session_id: str) -> list[GapFacts]:
+    """``gap_facts`` of the traces of a session (read by session id, no trace-id list)."""
+    return reader.session_gap_facts(session_id)
+
+
 def edge_span_ids(facts: Sequence[GapFacts]) -> frozenset[str]:
     """The backend spans whose resource the edge-tier rule calls edge."""
     return frozenset(f.span_id for f in facts if f.tier_attributes and is_edge_resource(f.tier_attributes))

@@ -20,9 +20,10 @@ from tracebridge.query.errors import BadRequest, NotFound
 from tracebridge.query.explain import (
     GapContext,
     GapExplainer,
-    gap_facts,
     queued_messages,
     session_context,
+    session_gap_facts,
+    session_timing_records,
     timing_records,
     trace_context,
 )
@@ -127,12 +128,11 @@ def session_document(reader: StoreReader, session_id: str) -> Session:
     ``session.id`` through baggage); each trace brings all its spans, backend ones joining by
     trace id. Traces come in start order (device clock), each with its gaps.
     """
-    pending_crashes = _LOOKUPS.submit(crashes_in_session, reader, session_id)  # concurrently
-    trace_ids = reader.session_trace_ids(session_id)
-    # The reads that need only the trace ids run concurrently with the span read.
-    facts = _LOOKUPS.submit(gap_facts, reader, trace_ids)
-    records = _LOOKUPS.submit(timing_records, reader, trace_ids)
-    spans = reader.indexed_spans(trace_ids)
+    # The reads that need only the session id run concurrently with the trace ids and span read.
+    pending_crashes = _LOOKUPS.submit(crashes_in_session, reader, session_id)
+    facts = _LOOKUPS.submit(session_gap_facts, reader, session_id)
+    records = _LOOKUPS.submit(session_timing_records, reader, session_id)
+    spans = reader.indexed_spans(reader.session_trace_ids(session_id))
     crashes = pending_crashes.result()
     if not spans and not crashes:
         raise NotFound(f"session {session_id!r} not found")
