@@ -139,7 +139,8 @@ class GapExplainer:
         self.context = context
 
     def __call__(self, gap: dict[str, Any]) -> dict[str, Any]:
-        """The fields of one ``Gap`` (as ``gap_entries`` makes them) with the explanation added."""
+        """The fields of one ``Gap`` (as ``gap_entries`` makes them) with the explanation added;
+        ``gap`` itself when there is none (``phases`` and ``edge`` default to None)."""
         tree, context = self.tree, self.context
         client = tree.get(gap["trace_id"], gap["client_span_id"])
         if client is None:
@@ -148,6 +149,8 @@ class GapExplainer:
         phases = request_phases(client, context.timing.get((client.trace_id, client.span_id)))
         server = tree.get(gap["trace_id"], gap["server_span_id"])
         hop = None if server is None else edge_hop(client, server, tree, context.edge_ids)
+        if phases is None and hop is None:
+            return gap
         out = {
             **gap,
             "phases": None if phases is None else Phases.model_validate(phases.to_json()),

@@ -129,7 +129,7 @@ class StoreReader:
     # ------------------------------------------------------------ sessions
 
     def session_trace_ids(self, session_id: str) -> list[str]:
-        """Traces with a span carrying the session id, by their first start."""
+        """Traces with a span carrying the session id, by id."""
         return [
             r["TraceId"] for r in self._rows(queries.SELECT_SESSION_TRACE_IDS, {"session_id": session_id})
         ]
@@ -308,10 +308,10 @@ class StoreReader:
         ]
         return self.crashes_by_ids(ids) if ids else []
 
-    def session_crash_ids(self, session_ids: Sequence[str]) -> list[str]:
-        """Ids of the crashes recorded with these session ids."""
-        params = {"session_ids": list(session_ids)}
-        return [r["CrashId"] for r in self._rows(crash_queries.SELECT_SESSION_CRASH_IDS, params)]
+    def session_crash_candidates(self, session_id: str) -> list[Row]:
+        """The crashes recorded with this session id and the session-less crashes of its client
+        spans' devices (``CrashId, SessionId, DeviceId, TimeNs``; SessionId '' for the latter)."""
+        return self._rows(crash_queries.SELECT_SESSION_CRASH_CANDIDATES, {"session_id": session_id})
 
     def session_crash_counts(self, session_ids: Sequence[str]) -> dict[str, int]:
         params = {"session_ids": list(session_ids)}
