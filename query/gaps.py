@@ -57,67 +57,37 @@ def gap_entries(
 ) -> list[Gap]:
     """Contract ``gaps[]`` of one trace (client start order), with tracebridge's extra fields;
     ``explain`` (``explain.GapExplainer``) adds ``phases`` and ``edge`` to each entry's fields.
-
-    Built for speed (a session has ~500 gaps): one dict literal per entry, validated once."""
+    A session builds ~500: each is one dict literal, validated once (``model_validate``)."""
     out: list[Gap] = []
     for pair in pairs:
         client, servers = pair.client, pair.servers
-        resends = resend_count(client)
-        client_duration = client.duration_ns
         server = servers[-1] if servers else None
-        if server is None:
-            fields: dict[str, Any] = {
-                "trace_id": client.trace_id,
-                "client_span_id": client.span_id,
-                "server_span_id": None,
-                "route": route_of(client, None),
-                "client_duration_ns": client_duration,
-                "server_duration_ns": None,
-                "gap_ns": None,
-                "clock_skew_ns": None,
-                "attempts": [],
-                "client_name": client.name,
-                "server_name": None,
-                "service_name": None,
-                "http_method": client.http_method,
-                "http_status_code": client.http_status or None,
-                "client_start_time_unix_nano": client.start_time_unix_nano,
-                "server_start_time_unix_nano": None,
-                "adjusted_server_start_time_unix_nano": None,
-                "reached_backend": False,
-                "server_count": 0,
-                "retry_count": 0,
-                "attempt": resends + 1,
-                "resend_count": resends,
-                "has_error": client.error,
-            }
-        else:
-            skew = estimate_skew(client, servers)
-            server_duration = server.duration_ns
-            fields = {
-                "trace_id": client.trace_id,
-                "client_span_id": client.span_id,
-                "server_span_id": server.span_id,
-                "route": route_of(client, server),
-                "client_duration_ns": client_duration,
-                "server_duration_ns": server_duration,
-                "gap_ns": client_duration - server_duration,
-                "clock_skew_ns": skew,
-                "attempts": [s.span_id for s in servers],
-                "client_name": client.name,
-                "server_name": server.name,
-                "service_name": server.service_name,
-                "http_method": client.http_method or server.http_method,
-                "http_status_code": client.http_status or server.http_status or None,
-                "client_start_time_unix_nano": client.start_time_unix_nano,
-                "server_start_time_unix_nano": server.start_time_unix_nano,
-                "adjusted_server_start_time_unix_nano": server.start_time_unix_nano - skew,
-                "reached_backend": True,
-                "server_count": len(servers),
-                "retry_count": len(servers) - 1,
-                "attempt": resends + len(servers),
-                "resend_count": resends,
-                "has_error": client.error or server.error,
-            }
+        skew = estimate_skew(client, servers)
+        resends = resend_count(client)
+        fields = {
+            "trace_id": client.trace_id,
+            "client_span_id": client.span_id,
+            "server_span_id": server.span_id if server else None,
+            "route": route_of(client, server),
+            "client_duration_ns": client.duration_ns,
+            "server_duration_ns": server.duration_ns if server else None,
+            "gap_ns": pair.gap_ns,
+            "clock_skew_ns": skew if server else None,
+            "attempts": [s.span_id for s in servers],
+            "client_name": client.name,
+            "server_name": server.name if server else None,
+            "service_name": server.service_name if server else None,
+            "http_method": client.http_method or (server.http_method if server else ""),
+            "http_status_code": http_status_of(pair),
+            "client_start_time_unix_nano": client.start_time_unix_nano,
+            "server_start_time_unix_nano": server.start_time_unix_nano if server else None,
+            "adjusted_server_start_time_unix_nano": server.start_time_unix_nano - skew if server else None,
+            "reached_backend": server is not None,
+            "server_count": len(servers),
+            "retry_count": max(len(servers) - 1, 0),
+            "attempt": resends + max(len(servers), 1),
+            "resend_count": resends,
+            "has_error": pair_has_error(pair),
+        }
         out.append(Gap.model_validate(explain(fields) if explain else fields))
     return out
