@@ -86,6 +86,23 @@ def tree_cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+MERGE_THREAD = "MergeMutate"  # the name (comm) of ClickHouse's background merge threads
+
+
+def merge_thread_cpu_seconds(pid: int) -> float:
+    """User + system CPU of the process's live background-merge threads (by thread name)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            if (task / "comm").read_text().strip() != MERGE_THREAD:
+                continue
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _status_kib(pid: int, key: str) -> int:
     total = 0
     for member in _tree(pid):
@@ -296,6 +313,8 @@ class RunResult:
     during: Lookups
     after: Lookups | None
     after_cpu_per_lookup_ms: float
+    settled_cpu: float = float("nan")  # server CPU from the first request until merges went quiet
+    settle_seconds: float = float("nan")  # wall time from "stored" until merges went quiet
 
 
 def run_load(
@@ -344,12 +363,19 @@ def run_load(
             loader.join()
             after_lookups = None
             per_lookup = float("nan")
+            lookup_cpu = 0.0
             if after:
                 after_lookups = Lookups(live.api, stream)
-                c0 = tree_cpu_seconds(pid)
+                c0, m0 = tree_cpu_seconds(pid), merge_thread_cpu_seconds(pid)
                 after_lookups.burst(args.after_traces, args.after_sessions, seed=11)
                 count = len(after_lookups.trace_ms) + len(after_lookups.session_ms)
-                per_lookup = (tree_cpu_seconds(pid) - c0) / max(1, count) * 1000
+                # the load's merges keep running during the lookups: they are the load's cost
+                lookup_cpu = tree_cpu_seconds(pid) - c0 - (merge_thread_cpu_seconds(pid) - m0)
+                per_lookup = lookup_cpu / max(1, count) * 1000
+            settled_cpu, settle_seconds = float("nan"), float("nan")
+            if args.settle and after:  # after the lookups, which must see the parts the load left
+                settle_seconds = wait_for_merges(live.api, args.settle_timeout)
+                settled_cpu = tree_cpu_seconds(pid) - cpu0 - lookup_cpu
             return RunResult(
                 spans=total,
                 cpu=cpu,
@@ -364,9 +390,27 @@ def run_load(
                 during=during,
                 after=after_lookups,
                 after_cpu_per_lookup_ms=per_lookup,
+                settled_cpu=settled_cpu,
+                settle_seconds=settle_seconds,
             )
         finally:
             live.stop()
+
+
+def wait_for_merges(api: str, timeout: float, quiet_samples: int = 6) -> float:
+    """Wait until the server reports no merge running for ``quiet_samples`` samples in a row
+    (0.5 s apart; ``store_merges_running`` of /api/v1/stats); returns the seconds waited (nan past
+    ``timeout``). Merges of what a short run stored mostly run after it is "stored": a rate that
+    stops counting there leaves them out (docs/ingest.md, "Growth")."""
+    started = time.monotonic()
+    quiet = 0
+    while time.monotonic() - started < timeout:
+        merges = httpx.get(api + "/api/v1/stats", timeout=30).json().get("store_merges_running")
+        quiet = quiet + 1 if merges == 0 else 0
+        if quiet >= quiet_samples:
+            return time.monotonic() - started - quiet_samples * 0.5
+        time.sleep(0.5)
+    return float("nan")
 
 
 def _window_rate(samples: list[tuple[int, float]], lo: float, hi: float, total: int) -> float:
@@ -427,6 +471,13 @@ def main() -> None:
         default=0.0,
         help="API lookups during the throughput run (their CPU counts as server CPU; 0 keeps it clean)",
     )
+    parser.add_argument(
+        "--no-settle",
+        dest="settle",
+        action="store_false",
+        help="skip waiting for merges after the load (the 'with its merges settled' rate)",
+    )
+    parser.add_argument("--settle-timeout", type=float, default=900.0, help="seconds to wait for merges")
     parser.add_argument("--after-traces", type=int, default=300)
     parser.add_argument("--after-sessions", type=int, default=40)
     parser.add_argument("--sustain-seconds", type=int, default=60, help="0 skips the sustained run")
@@ -466,6 +517,11 @@ def main() -> None:
         if r.spans >= 1_000_000:  # the stored counter moves by whole batches: short runs are too coarse
             print(
                 f"  first / last fifth:          {r.first_fifth:>10,.0f} / {r.last_fifth:,.0f} spans per CPU-second"
+            )
+        if args.settle:
+            print(
+                f"  with its merges settled:     {r.spans / r.settled_cpu:>10,.0f} spans per server CPU-second"
+                f"  ({r.settled_cpu:.1f} s CPU; merges quiet {r.settle_seconds:.0f} s after stored)"
             )
         print(f"  retryable refusals (429):    {r.refused:>10}")
         if args.load_lookups_per_second > 0:

@@ -33,6 +33,8 @@ class IngestStats(BaseModel):
     dead_lettered: int
     replayed: int
     queued_bytes: int
+    store_active_parts: int | None = None
+    store_merges_running: int | None = None
 
 
 # Liveness and readiness, as the contract defines them (no credentials, no data revealed).
@@ -126,13 +128,20 @@ def create_api_app(runtime: Runtime) -> FastAPI:
     @app.get("/api/v1/stats", dependencies=[Depends(require_read_token)], response_model=IngestStats)
     def stats() -> IngestStats:
         """Ingest counters since start (accepted, rejected, refused when overloaded, stored,
-        insert retries, dead-lettered, replayed at start) and bytes waiting for the store."""
+        insert retries, dead-lettered, replayed at start), bytes waiting for the store, and the
+        store's active parts and running merges (null while the store does not answer)."""
         pipeline = runtime.pipeline
+        activity = runtime.reader.activity()
+        store = {
+            "store_active_parts": activity.active_parts if activity else None,
+            "store_merges_running": activity.merges_running if activity else None,
+        }
         return IngestStats.model_validate(
             {
                 **pipeline.counters.snapshot(),
                 "queued_bytes": pipeline.queued_bytes,
                 "dead_letters": pipeline.dead_letters.count(),
+                **store,
             }
         )
 

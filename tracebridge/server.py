@@ -136,7 +136,8 @@ def open_pipeline(settings: Settings) -> IngestPipeline:
         if schema_file is not None and settings.store_purge_above_bytes
         else None
     )
-    return IngestPipeline(settings, StoreWriter(write_client, schema_file, purge), wal)
+    nice = settings.background_nice if schema_file is not None else 0
+    return IngestPipeline(settings, StoreWriter(write_client, schema_file, purge, background_nice=nice), wal)
 
 
 def open_runtime(settings: Settings) -> Runtime:

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # Embedded store: above this resident size, after an insert (at most once a second), the chDB
     # library's idle code pages go back to the kernel (store/writer.py, store/memory.py); 0 never.
     store_purge_above_bytes: int = Field(256 * 1024 * 1024, ge=0)
+    # Embedded store: the nice value of the writer's inserts and the engine's merges, so that API
+    # lookups in the same process get the CPU first (store/priority.py); 0 runs them like the rest.
+    background_nice: int = Field(10, ge=0, le=19)
 
     @field_validator("signin_secret")
     @classmethod

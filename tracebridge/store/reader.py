@@ -21,6 +21,7 @@ from tracebridge.store import (
     screen_queries,
     spans,
 )
+from tracebridge.store.activity import StoreActivity, store_activity
 from tracebridge.store.attributes import from_stored
 from tracebridge.store.client import LockedClient
 from tracebridge.store.rows import (
@@ -111,6 +112,11 @@ class StoreReader:
             return True
         except Exception:
             return False
+
+    def activity(self) -> StoreActivity | None:
+        """Active parts and merges running on this node (``GET /api/v1/stats``); None while the
+        store does not answer."""
+        return store_activity(self.client)
 
     # ------------------------------------------------------------ spans
 

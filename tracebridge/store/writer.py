@@ -15,6 +15,7 @@ from pathlib import Path
 from tracebridge.domain import Signal
 from tracebridge.store.client import LockedClient
 from tracebridge.store.memory import LibraryPages, resident_bytes
+from tracebridge.store.priority import BackgroundPriority
 from tracebridge.store.wire import INPUT_TABLE, frame, protobuf_settings
 
 # Shortest time between two releases of the library's code pages: each costs ~3 ms, and the engine
@@ -29,6 +30,7 @@ class StoreWriter:
         schema_file: Path | None = None,
         purge_above_bytes: int | None = None,
         purge_interval_seconds: float = PURGE_INTERVAL_SECONDS,
+        background_nice: int = 0,
     ) -> None:
         """``schema_file``: the wire schema's absolute path for embedded chDB; None for a server.
 
@@ -38,13 +40,18 @@ class StoreWriter:
         again at their next use). Also once at construction: the engine touches ~300 MiB of its
         code while it starts and little of it afterwards. The engine's freed heap is returned by
         its own memory worker (store/client.py), in its own thread, so nothing here delays the
-        write-ahead log's checkpoint by more than the ~3 ms of a release."""
+        write-ahead log's checkpoint by more than the ~3 ms of a release.
+
+        ``background_nice`` (embedded chDB only; 0 off): the thread that inserts and the engine's
+        merge threads run at this nice value, so that lookups in the same process go first
+        (store/priority.py)."""
         self._client = client
         self._schema_file = schema_file
         self._purge_above = purge_above_bytes
         self._purge_interval = purge_interval_seconds
         self._library = LibraryPages()
         self._purged_at = time.monotonic()
+        self._priority = BackgroundPriority(background_nice)
         if purge_above_bytes is not None:
             self._library.release()
 
@@ -57,6 +64,7 @@ class StoreWriter:
         )
         if self._purge_above is not None:
             self._purge_if_large(self._purge_above)
+        self._priority.apply()
 
     def _purge_if_large(self, limit: int) -> None:
         """Never raises (a release only reads /proc and advises the kernel): the insert is stored."""
