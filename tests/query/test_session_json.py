@@ -45,19 +45,44 @@ OKHTTP = {
 }
 
 
-def _client_attrs(method: str, path: str, status: int, **extra: Any) -> dict[str, Any]:
-    return {
+def _request(
+    trace: bytes, span_id: bytes, method: str, path: str, start: int, duration: int, status: int, **kw: Any
+) -> Any:
+    """A device's HTTP CLIENT span (``parent``/``error`` and extra attributes in ``kw``)."""
+    parent, error = kw.pop("parent", b""), kw.pop("error", None)
+    attributes = {
         "http.request.method": method,
         "url.full": f"https://api.example.com{path}",
         "server.address": "api.example.com",
         "http.response.status_code": status,
         "network.connection.type": "wifi",
-        **extra,
+        **kw,
     }
+    end = start + duration
+    return span(
+        trace, span_id, method, start, end, parent=parent, kind="client", attributes=attributes, error=error
+    )
 
 
-def _server_attrs(method: str, route: str, status: int) -> dict[str, Any]:
-    return {"http.request.method": method, "http.route": route, "http.response.status_code": status}
+def _server(
+    trace: bytes, span_id: bytes, name: str, start: int, duration: int, route: str, status: int, **kw: Any
+) -> Any:
+    """A backend SERVER span answering ``route`` (``parent``/``error`` and extra attributes in ``kw``)."""
+    parent, error = kw.pop("parent", b""), kw.pop("error", None)
+    attributes = {
+        "http.request.method": name.split()[0],
+        "http.route": route,
+        "http.response.status_code": status,
+        **kw,
+    }
+    end = start + duration
+    return span(
+        trace, span_id, name, start, end, parent=parent, kind="server", attributes=attributes, error=error
+    )
+
+
+def _export(*groups: tuple[dict[str, Any], list[Any]]) -> Any:
+    return traces_request(list(groups))
 
 
 def _payloads(rng: random.Random) -> tuple[list[Any], list[Any]]:
@@ -68,269 +93,133 @@ def _payloads(rng: random.Random) -> tuple[list[Any], list[Any]]:
     traces: list[Any] = []
 
     # 1. a screen with one OkHttp request (listener durations), answered on a skewed backend
-    ta, root, c1, s1, db = (
-        new_trace_id(rng),
-        new_span_id(rng),
-        new_span_id(rng),
-        new_span_id(rng),
-        new_span_id(rng),
-    )
+    ta, root, c1, s1, db = new_trace_id(rng), *(new_span_id(rng) for _ in range(4))
+    screen = span(ta, root, "Startseite · Übersicht", t0, t0 + 2 * SECOND, attributes={"screen.name": "Home"})
     traces.append(
-        traces_request(
-            [
-                (
-                    device,
-                    [
-                        span(
-                            ta,
-                            root,
-                            "Startseite · Übersicht",
-                            t0,
-                            t0 + 2 * SECOND,
-                            attributes={"screen.name": "Home"},
-                        ),
-                        span(
-                            ta,
-                            c1,
-                            "GET",
-                            t0 + 100 * MS,
-                            t0 + 700 * MS,
-                            parent=root,
-                            kind="client",
-                            attributes=_client_attrs("GET", "/orders/42", 200, **OKHTTP),
-                        ),
-                    ],
-                )
-            ]
+        _export(
+            (
+                device,
+                [
+                    screen,
+                    _request(
+                        ta, c1, "GET", "/orders/42", t0 + 100 * MS, 600 * MS, 200, parent=root, **OKHTTP
+                    ),
+                ],
+            )
         )
     )
     s1_start = t0 + 150 * MS + skew
+    query = span(
+        ta,
+        db,
+        "SELECT orders",
+        s1_start + 100 * MS,
+        s1_start + 200 * MS,
+        parent=s1,
+        kind="client",
+        attributes={"db.system": "postgresql"},
+    )
     traces.append(
-        traces_request(
-            [
-                (
-                    backend_resource("orders"),
-                    [
-                        span(
-                            ta,
-                            s1,
-                            "GET /orders/{id}",
-                            s1_start,
-                            s1_start + 400 * MS,
-                            parent=c1,
-                            kind="server",
-                            attributes=_server_attrs("GET", "/orders/{id}", 200),
-                        ),
-                        span(
-                            ta,
-                            db,
-                            "SELECT orders",
-                            s1_start + 100 * MS,
-                            s1_start + 200 * MS,
-                            parent=s1,
-                            kind="client",
-                            attributes={"db.system": "postgresql"},
-                        ),
-                    ],
-                )
-            ]
+        _export(
+            (
+                backend_resource("orders"),
+                [
+                    _server(ta, s1, "GET /orders/{id}", s1_start, 400 * MS, "/orders/{id}", 200, parent=c1),
+                    query,
+                ],
+            )
         )
     )
 
     # 2. a retried POST behind a proxy: the first attempt fails, the client resent once
-    tb, c2, proxy, s2a, s2b = (
-        new_trace_id(rng),
-        new_span_id(rng),
-        new_span_id(rng),
-        new_span_id(rng),
-        new_span_id(rng),
-    )
+    tb, c2, proxy, s2a, s2b = new_trace_id(rng), *(new_span_id(rng) for _ in range(4))
     c2_start = t0 + 3 * SECOND
+    resent = {"http.request.resend_count": 1}
     traces.append(
-        traces_request(
-            [
-                (
-                    device,
-                    [
-                        span(
-                            tb,
-                            c2,
-                            "POST",
-                            c2_start,
-                            c2_start + 900 * MS,
-                            kind="client",
-                            attributes=_client_attrs(
-                                "POST", "/checkout", 503, **{"http.request.resend_count": 1}
-                            ),
-                            error="HTTP 503",
-                        )
-                    ],
-                )
-            ]
+        _export(
+            (
+                device,
+                [_request(tb, c2, "POST", "/checkout", c2_start, 900 * MS, 503, error="HTTP 503", **resent)],
+            )
         )
     )
-    traces.append(
-        traces_request(
-            [
-                (
-                    backend_resource("checkout"),
-                    [
-                        span(
-                            tb,
-                            proxy,
-                            "gateway route",
-                            c2_start + 20 * MS,
-                            c2_start + 880 * MS,
-                            parent=c2,
-                            attributes={"component": "proxy"},
-                        ),
-                        span(
-                            tb,
-                            s2a,
-                            "POST /checkout",
-                            c2_start + 30 * MS,
-                            c2_start + 330 * MS,
-                            parent=proxy,
-                            kind="server",
-                            attributes=_server_attrs("POST", "/checkout", 503),
-                            error="upstream failed",
-                        ),
-                        span(
-                            tb,
-                            s2b,
-                            "POST /checkout",
-                            c2_start + 400 * MS,
-                            c2_start + 850 * MS,
-                            parent=proxy,
-                            kind="server",
-                            attributes=_server_attrs("POST", "/checkout", 503),
-                            error="upstream failed",
-                        ),
-                    ],
-                )
-            ]
-        )
+    gateway = span(
+        tb,
+        proxy,
+        "gateway route",
+        c2_start + 20 * MS,
+        c2_start + 880 * MS,
+        parent=c2,
+        attributes={"component": "proxy"},
     )
+    attempts = [
+        _server(
+            tb,
+            sid,
+            "POST /checkout",
+            c2_start + offset,
+            ms * MS,
+            "/checkout",
+            503,
+            parent=proxy,
+            error="upstream failed",
+        )
+        for sid, offset, ms in ((s2a, 30 * MS, 300), (s2b, 400 * MS, 450))
+    ]
+    traces.append(_export((backend_resource("checkout"), [gateway, *attempts])))
 
     # 3. a request that never reached the backend
     tc, c3 = new_trace_id(rng), new_span_id(rng)
-    traces.append(
-        traces_request(
-            [
-                (
-                    device,
-                    [
-                        span(
-                            tc,
-                            c3,
-                            "GET",
-                            t0 + 5 * SECOND,
-                            t0 + 5 * SECOND + 90 * MS,
-                            kind="client",
-                            attributes=_client_attrs("GET", "/profile", 0),
-                            error="connection reset",
-                        )
-                    ],
-                )
-            ]
-        )
-    )
+    unreached = _request(tc, c3, "GET", "/profile", t0 + 5 * SECOND, 90 * MS, 0, error="connection reset")
+    traces.append(_export((device, [unreached])))
 
     # 4. through an edge tier to the origin, with a network-timing log record
-    td, c4, edge, fetch, origin = (
-        new_trace_id(rng),
-        new_span_id(rng),
-        new_span_id(rng),
-        new_span_id(rng),
-        new_span_id(rng),
-    )
+    td, c4, edge, fetch, origin = new_trace_id(rng), *(new_span_id(rng) for _ in range(4))
     c4_start = t0 + 7 * SECOND
-    traces.append(
-        traces_request(
-            [
-                (
-                    device,
-                    [
-                        span(
-                            td,
-                            c4,
-                            "GET",
-                            c4_start,
-                            c4_start + 810 * MS,
-                            kind="client",
-                            attributes=_client_attrs("GET", "/products/7", 200),
-                        )
-                    ],
-                )
-            ]
-        )
+    traces.append(_export((device, [_request(td, c4, "GET", "/products/7", c4_start, 810 * MS, 200)])))
+    edge_spans = [
+        _server(td, edge, "GET", c4_start + 60 * MS, 700 * MS, "/products/{id}", 200, parent=c4),
+        span(
+            td,
+            fetch,
+            "GET",
+            c4_start + 70 * MS,
+            c4_start + 750 * MS,
+            parent=edge,
+            kind="client",
+            attributes={"http.request.method": "GET"},
+        ),
+    ]
+    origin_span = _server(
+        td, origin, "GET /products/{id}", c4_start + 100 * MS, 580 * MS, "/products/{id}", 200, parent=fetch
     )
     traces.append(
-        traces_request(
-            [
-                (
-                    backend_resource("edge-cache", **{"tracebridge.tier": "edge"}),
-                    [
-                        span(
-                            td,
-                            edge,
-                            "GET",
-                            c4_start + 60 * MS,
-                            c4_start + 760 * MS,
-                            parent=c4,
-                            kind="server",
-                            attributes=_server_attrs("GET", "/products/{id}", 200),
-                        ),
-                        span(
-                            td,
-                            fetch,
-                            "GET",
-                            c4_start + 70 * MS,
-                            c4_start + 750 * MS,
-                            parent=edge,
-                            kind="client",
-                            attributes={"http.request.method": "GET"},
-                        ),
-                    ],
-                ),
-                (
-                    backend_resource("catalog"),
-                    [
-                        span(
-                            td,
-                            origin,
-                            "GET /products/{id}",
-                            c4_start + 100 * MS,
-                            c4_start + 680 * MS,
-                            parent=fetch,
-                            kind="server",
-                            attributes=_server_attrs("GET", "/products/{id}", 200),
-                        )
-                    ],
-                ),
-            ]
+        _export(
+            (backend_resource("edge-cache", **{"tracebridge.tier": "edge"}), edge_spans),
+            (backend_resource("catalog"), [origin_span]),
         )
     )
     ms = c4_start // MS
+    offsets = {
+        "http.call.start_time": 0,
+        "http.dns.start_time": 2,
+        "http.dns.end_time": 30,
+        "http.connect.start_time": 30,
+        "http.secure_connect.start_time": 50,
+        "http.secure_connect.end_time": 120,
+        "http.connect.end_time": 120,
+        "http.request.headers.start_time": 121,
+        "http.request.headers.end_time": 122,
+        "http.response.headers.start_time": 122,
+        "http.response.headers.end_time": 760,
+        "http.response.body.start_time": 760,
+        "http.response.body.end_time": 800,
+        "http.call.end_time": 800,
+    }
     timing = log_record(
         c4_start + 815 * MS,
         event_name="http.client.network_timing",
-        attributes={
-            "http.call.start_time": ms,
-            "http.dns.start_time": ms + 2,
-            "http.dns.end_time": ms + 30,
-            "http.connect.start_time": ms + 30,
-            "http.secure_connect.start_time": ms + 50,
-            "http.secure_connect.end_time": ms + 120,
-            "http.connect.end_time": ms + 120,
-            "http.request.headers.start_time": ms + 121,
-            "http.request.headers.end_time": ms + 122,
-            "http.response.headers.start_time": ms + 122,
-            "http.response.headers.end_time": ms + 760,
-            "http.response.body.start_time": ms + 760,
-            "http.response.body.end_time": ms + 800,
-            "http.call.end_time": ms + 800,
-        },
+        attributes={name: ms + offset for name, offset in offsets.items()},
         trace_id=td,
         span_id=c4,
     )
@@ -345,53 +234,34 @@ def _payloads(rng: random.Random) -> tuple[list[Any], list[Any]]:
         new_span_id(rng),
     )
     p0 = t0 + 10 * SECOND
+    kafka = {"messaging.system": "kafka"}
+    notifications = [
+        _server(te, push, "POST /push", p0, 40 * MS, "/push", 202, **{"session.id": SESSION}),
+        span(
+            te,
+            produced,
+            "send push-queue",
+            p0 + 20 * MS,
+            p0 + 25 * MS,
+            parent=push,
+            kind="producer",
+            attributes={**kafka, "messaging.destination.name": "push-queue"},
+        ),
+    ]
+    consumer = span(
+        tw,
+        worker,
+        "process push-queue",
+        p0 + 2 * MINUTE,
+        p0 + 2 * MINUTE + 300 * MS,
+        kind="consumer",
+        attributes={**kafka, "messaging.operation.type": "process"},
+        links=[(te, produced, {})],
+        ok=True,
+    )
     traces.append(
-        traces_request(
-            [
-                (
-                    backend_resource("notifications"),
-                    [
-                        span(
-                            te,
-                            push,
-                            "POST /push",
-                            p0,
-                            p0 + 40 * MS,
-                            kind="server",
-                            attributes={**_server_attrs("POST", "/push", 202), "session.id": SESSION},
-                        ),
-                        span(
-                            te,
-                            produced,
-                            "send push-queue",
-                            p0 + 20 * MS,
-                            p0 + 25 * MS,
-                            parent=push,
-                            kind="producer",
-                            attributes={
-                                "messaging.system": "kafka",
-                                "messaging.destination.name": "push-queue",
-                            },
-                        ),
-                    ],
-                ),
-                (
-                    backend_resource("push-worker"),
-                    [
-                        span(
-                            tw,
-                            worker,
-                            "process push-queue",
-                            p0 + 2 * MINUTE,
-                            p0 + 2 * MINUTE + 300 * MS,
-                            kind="consumer",
-                            attributes={"messaging.system": "kafka", "messaging.operation.type": "process"},
-                            links=[(te, produced, {})],
-                            ok=True,
-                        )
-                    ],
-                ),
-            ]
+        _export(
+            (backend_resource("notifications"), notifications), (backend_resource("push-worker"), [consumer])
         )
     )
 
