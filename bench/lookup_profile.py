@@ -5,8 +5,10 @@ through a live ``tracebridge serve``), stops that server, then opens the store i
 with background merges stopped (so the parts stay as young as the load left them, run after
 run) and runs ``--traces`` trace and ``--sessions`` session lookups exactly as the API does
 (``trace_document`` / ``session_document`` + ``json_response``). Prints per lookup: wall p50/p99,
-the CPU of this process per lookup (Python and chDB's threads), and per query the calls per lookup
-and wall time; ``--profile trace|session`` adds the cProfile top of the Python side.
+the CPU of this process per lookup (Python and chDB's threads), Python's garbage collections per
+lookup and their time, and per query the calls per lookup and wall time; ``--profile
+trace|session`` adds the cProfile top of the Python side. Like ``tracebridge serve``, it freezes
+what start-up allocated out of the collector's reach before the lookups (``--no-gc-freeze``: not).
 
     python bench/lookup_profile.py --spans 300000
     python bench/lookup_profile.py --spans 1000000 --profile session --keep /tmp/tb-1m
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import multiprocessing
 import pstats
@@ -65,6 +68,25 @@ class TimedPool(ClientPool):
         return result
 
 
+class GcTimer:
+    """A ``gc.callbacks`` hook: collections and their wall ms, per generation."""
+
+    def __init__(self) -> None:
+        self.per_gen: list[list[float]] = [[0, 0.0], [0, 0.0], [0, 0.0]]
+        self._started = 0.0
+
+    def reset(self) -> None:
+        self.per_gen = [[0, 0.0], [0, 0.0], [0, 0.0]]
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            entry = self.per_gen[info["generation"]]
+            entry[0] += 1
+            entry[1] += (time.perf_counter() - self._started) * 1000
+
+
 def fill(data_dir: Path, spans: int) -> None:
     """``spans`` bench spans stored through a live server on ``data_dir``, which is then stopped."""
     live = start_server(data_dir)
@@ -103,6 +125,7 @@ def main() -> None:
     parser.add_argument("--profile", choices=["trace", "session"], default=None)
     parser.add_argument("--keep", type=Path, default=None, help="load into this directory and keep it")
     parser.add_argument("--reuse", action="store_true", help="use --keep's directory as loaded before")
+    parser.add_argument("--no-gc-freeze", action="store_true", help="do not gc.freeze() before the lookups")
     args = parser.parse_args()
 
     temp = None
@@ -138,8 +161,13 @@ def main() -> None:
     for _ in range(5):
         lookup("trace")
         lookup("session")
+    if not args.no_gc_freeze:
+        gc.freeze()  # as tracebridge serve does once started
+    collections = GcTimer()
+    gc.callbacks.append(collections)
     for kind, count in (("trace", args.traces), ("session", args.sessions)):
         pool.times.clear()
+        collections.reset()
         profiler = cProfile.Profile() if args.profile == kind else None
         wall: list[float] = []
         cpu0 = time.process_time()
@@ -155,6 +183,12 @@ def main() -> None:
         print(
             f"\n{kind} ({count}): p50 {statistics.median(wall):.1f} ms, p99 {percentile(wall, 0.99):.1f} ms, "
             f"CPU {cpu:.1f} ms per lookup (this process, all threads)"
+        )
+        print(
+            "  garbage collections per lookup (generation: count, ms): "
+            + ", ".join(
+                f"{g}: {n / count:.2f}, {ms / count:.2f}" for g, (n, ms) in enumerate(collections.per_gen)
+            )
         )
         for sql, times in sorted(pool.times.items(), key=lambda kv: -sum(kv[1])):
             print(f"  {len(times) / count:4.2f} per lookup, p50 {statistics.median(times):6.2f} ms  {sql}")

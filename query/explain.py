@@ -52,6 +52,16 @@ def gap_facts(reader: StoreReader, trace_ids: Sequence[str]) -> list[GapFacts]:
     return reader.gap_facts(list(trace_ids)) if trace_ids else []
 
 
+def session_timing_records(reader: StoreReader, session_id: str) -> list[NetworkTimingLog]:
+    """``timing_records`` of the traces of a session (read by session id, no trace-id list)."""
+    return reader.session_network_timing(session_id, NETWORK_TIMING_EVENT)
+
+
+def session_gap_facts(reader: StoreReader, session_id: str) -> list[GapFacts]:
+    """``gap_facts`` of the traces of a session (read by session id, no trace-id list)."""
+    return reader.session_gap_facts(session_id)
+
+
 def edge_span_ids(facts: Sequence[GapFacts]) -> frozenset[str]:
     """The backend spans whose resource the edge-tier rule calls edge."""
     return frozenset(f.span_id for f in facts if f.tier_attributes and is_edge_resource(f.tier_attributes))
@@ -129,7 +139,8 @@ class GapExplainer:
         self.context = context
 
     def __call__(self, gap: dict[str, Any]) -> dict[str, Any]:
-        """The fields of one ``Gap`` (as ``gap_entries`` makes them) with the explanation added."""
+        """The fields of one ``Gap`` (as ``gap_entries`` makes them) with the explanation added;
+        ``gap`` itself when there is none (``phases`` and ``edge`` default to None)."""
         tree, context = self.tree, self.context
         client = tree.get(gap["trace_id"], gap["client_span_id"])
         if client is None:
@@ -138,6 +149,8 @@ class GapExplainer:
         phases = request_phases(client, context.timing.get((client.trace_id, client.span_id)))
         server = tree.get(gap["trace_id"], gap["server_span_id"])
         hop = None if server is None else edge_hop(client, server, tree, context.edge_ids)
+        if phases is None and hop is None:
+            return gap
         out = {
             **gap,
             "phases": None if phases is None else Phases.model_validate(phases.to_json()),

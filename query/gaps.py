@@ -56,38 +56,38 @@ def gap_entries(
     pairs: Sequence[RequestPair], explain: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 ) -> list[Gap]:
     """Contract ``gaps[]`` of one trace (client start order), with tracebridge's extra fields;
-    ``explain`` (``explain.GapExplainer``) adds ``phases`` and ``edge`` to each entry's fields."""
+    ``explain`` (``explain.GapExplainer``) adds ``phases`` and ``edge`` to each entry's fields.
+    A session builds ~500: each is one dict literal, validated once (``model_validate``)."""
     out: list[Gap] = []
     for pair in pairs:
-        client, server = pair.client, pair.server
-        skew = estimate_skew(client, pair.servers)
+        client, servers = pair.client, pair.servers
+        server = servers[-1] if servers else None
+        skew = estimate_skew(client, servers)
         resends = resend_count(client)
-        fields = dict(
-            trace_id=client.trace_id,
-            client_span_id=client.span_id,
-            server_span_id=None if server is None else server.span_id,
-            route=route_of(client, server),
-            client_duration_ns=client.duration_ns,
-            server_duration_ns=None if server is None else server.duration_ns,
-            gap_ns=pair.gap_ns,
-            clock_skew_ns=None if server is None else skew,
-            attempts=[s.span_id for s in pair.servers],
-            client_name=client.name,
-            server_name=None if server is None else server.name,
-            service_name=None if server is None else server.service_name,
-            http_method=client.http_method or (server.http_method if server else ""),
-            http_status_code=http_status_of(pair),
-            client_start_time_unix_nano=client.start_time_unix_nano,
-            server_start_time_unix_nano=None if server is None else server.start_time_unix_nano,
-            adjusted_server_start_time_unix_nano=None
-            if server is None
-            else server.start_time_unix_nano - skew,
-            reached_backend=server is not None,
-            server_count=len(pair.servers),
-            retry_count=max(len(pair.servers) - 1, 0),
-            attempt=resends + max(len(pair.servers), 1),
-            resend_count=resends,
-            has_error=pair_has_error(pair),
-        )
-        out.append(Gap(**(explain(fields) if explain else fields)))
+        fields = {
+            "trace_id": client.trace_id,
+            "client_span_id": client.span_id,
+            "server_span_id": server.span_id if server else None,
+            "route": route_of(client, server),
+            "client_duration_ns": client.duration_ns,
+            "server_duration_ns": server.duration_ns if server else None,
+            "gap_ns": pair.gap_ns,
+            "clock_skew_ns": skew if server else None,
+            "attempts": [s.span_id for s in servers],
+            "client_name": client.name,
+            "server_name": server.name if server else None,
+            "service_name": server.service_name if server else None,
+            "http_method": client.http_method or (server.http_method if server else ""),
+            "http_status_code": http_status_of(pair),
+            "client_start_time_unix_nano": client.start_time_unix_nano,
+            "server_start_time_unix_nano": server.start_time_unix_nano if server else None,
+            "adjusted_server_start_time_unix_nano": server.start_time_unix_nano - skew if server else None,
+            "reached_backend": server is not None,
+            "server_count": len(servers),
+            "retry_count": max(len(servers) - 1, 0),
+            "attempt": resends + max(len(servers), 1),
+            "resend_count": resends,
+            "has_error": pair_has_error(pair),
+        }
+        out.append(Gap.model_validate(explain(fields) if explain else fields))
     return out

@@ -20,9 +20,10 @@ from tracebridge.query.errors import BadRequest, NotFound
 from tracebridge.query.explain import (
     GapContext,
     GapExplainer,
-    gap_facts,
     queued_messages,
     session_context,
+    session_gap_facts,
+    session_timing_records,
     timing_records,
     trace_context,
 )
@@ -127,12 +128,11 @@ def session_document(reader: StoreReader, session_id: str) -> Session:
     ``session.id`` through baggage); each trace brings all its spans, backend ones joining by
     trace id. Traces come in start order (device clock), each with its gaps.
     """
-    pending_crashes = _LOOKUPS.submit(crashes_in_session, reader, session_id)  # concurrently
-    trace_ids = reader.session_trace_ids(session_id)
-    # The reads that need only the trace ids run concurrently with the span read.
-    facts = _LOOKUPS.submit(gap_facts, reader, trace_ids)
-    records = _LOOKUPS.submit(timing_records, reader, trace_ids)
-    spans = reader.indexed_spans(trace_ids)
+    # The reads that need only the session id run concurrently with the trace ids and span read.
+    pending_crashes = _LOOKUPS.submit(crashes_in_session, reader, session_id)
+    facts = _LOOKUPS.submit(session_gap_facts, reader, session_id)
+    records = _LOOKUPS.submit(session_timing_records, reader, session_id)
+    spans = reader.indexed_spans(reader.session_trace_ids(session_id))
     crashes = pending_crashes.result()
     if not spans and not crashes:
         raise NotFound(f"session {session_id!r} not found")
@@ -156,7 +156,7 @@ def build_session(
     traces = [trace_summary(tid, trace_spans, explainer) for tid, trace_spans in by_trace.items()]
     traces.sort(key=lambda t: (t.start_time_unix_nano, t.trace_id))
     own = [s for s in spans if s.session_id == session_id]
-    client = [s for s in own if s.side == "client"] or own
+    client = sorted([s for s in own if s.side == "client"] or own, key=lambda s: s.start_time_unix_nano)
     crash_times = [c.time_unix_nano for c in crashes]
     starts = [t.start_time_unix_nano for t in traces] + crash_times
     ends = [t.start_time_unix_nano + t.duration_ns for t in traces] + crash_times
@@ -184,33 +184,44 @@ def build_session(
 def trace_summary(
     trace_id: str, spans: Sequence[StoredSpan], explainer: GapExplainer | None = None
 ) -> TraceSummary:
-    """One entry of a session's ``traces[]``: extent, counts, errors, root name and gaps."""
+    """One entry of a session's ``traces[]``: extent, counts, errors, root name and gaps (one pass
+    over the spans: a session has ~500 traces)."""
     pairs = pair_requests(spans)
     adjusted = adjusted_starts(spans, pairs)
-    start, end = _extent(spans, adjusted)
     ids = {s.span_id for s in spans}
-    roots = sorted(
-        (s for s in spans if not s.parent_span_id or s.parent_span_id not in ids),
-        key=lambda s: (s.side != "client", adjusted[s.span_id]),
-    )
-    errors = sum(1 for s in spans if s.error)
-    return TraceSummary(
-        trace_id=trace_id,
-        name=roots[0].name if roots else "",
-        start_time_unix_nano=start,
-        duration_ns=end - start,
-        span_count=len(spans),
-        client_span_count=sum(1 for s in spans if s.side == "client"),
-        backend_span_count=sum(1 for s in spans if s.side == "backend"),
-        has_error=errors > 0,
-        error_count=errors,
-        gaps=gap_entries(pairs, explainer),
+    start, end = _extent(spans, adjusted)
+    clients = backends = errors = 0
+    roots = []
+    for span in spans:
+        if span.side == "client":
+            clients += 1
+        elif span.side == "backend":
+            backends += 1
+        if span.error:
+            errors += 1
+        if not span.parent_span_id or span.parent_span_id not in ids:
+            roots.append(span)
+    root = min(roots, key=lambda s: (s.side != "client", adjusted[s.span_id])) if roots else None
+    return TraceSummary.model_validate(
+        {
+            "trace_id": trace_id,
+            "name": root.name if root else "",
+            "start_time_unix_nano": start,
+            "duration_ns": end - start,
+            "span_count": len(spans),
+            "client_span_count": clients,
+            "backend_span_count": backends,
+            "has_error": errors > 0,
+            "error_count": errors,
+            "gaps": gap_entries(pairs, explainer),
+        }
     )
 
 
-def _fact(spans: Sequence[StoredSpan], name: str) -> str | None:
-    """A device/app fact: the value of the earliest span having one (the session search's rule)."""
-    for span in sorted(spans, key=lambda s: s.start_time_unix_nano):
+def _fact(spans_by_start: Sequence[StoredSpan], name: str) -> str | None:
+    """A device/app fact: the value of the earliest span having one (the session search's rule);
+    ``spans_by_start`` in start order."""
+    for span in spans_by_start:
         value: str = getattr(span, name)
         if value:
             return value

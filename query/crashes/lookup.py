@@ -17,7 +17,7 @@ from tracebridge.query.crashes import enrich
 from tracebridge.query.crashes.filters import CrashFilters, parse_crash_filters, parse_group_filters
 from tracebridge.query.crashes.health import version_health as version_health
 from tracebridge.query.crashes.records import cached_fingerprint, crash_fields, crash_summary, group_of
-from tracebridge.query.crashes.sessions import infer_sessions, inferred_crash_ids, resolve
+from tracebridge.query.crashes.sessions import assign_orphans, infer_sessions, inferred_crash_ids, resolve
 from tracebridge.query.errors import NotFound
 from tracebridge.query.models import Crash, CrashGroup, CrashSummary
 from tracebridge.store.attributes import from_stored
@@ -50,8 +50,11 @@ def crashes_in_trace(reader: StoreReader, trace_id: str) -> list[CrashSummary]:
 
 
 def _session_crash_ids(reader: StoreReader, session_id: str) -> list[str]:
-    direct = reader.session_crash_ids([session_id])
-    inferred = inferred_crash_ids(reader, [session_id]).get(session_id, [])
+    """Ids of the session's own crashes, then of those inferred to it (one read for both)."""
+    rows = reader.session_crash_candidates(session_id)
+    direct = [r["CrashId"] for r in rows if r["SessionId"]]
+    orphans = [r for r in rows if not r["SessionId"]]
+    inferred = assign_orphans(reader, orphans, [session_id]).get(session_id, [])
     return direct + [c for c in inferred if c not in direct]
 
 

@@ -65,16 +65,23 @@ def inferred_crash_ids(reader: StoreReader, session_ids: Sequence[str]) -> dict[
     """session id -> ids of session-less crashes inferred to belong to it."""
     if not session_ids:
         return {}
-    orphans = reader.orphan_crashes_of_sessions(session_ids)
+    return assign_orphans(reader, reader.orphan_crashes_of_sessions(session_ids), session_ids)
+
+
+def assign_orphans(
+    reader: StoreReader, orphans: Sequence[Mapping[str, object]], session_ids: Sequence[str]
+) -> dict[str, list[str]]:
+    """session id -> ids of the session-less crash rows ``orphans`` (``CrashId, DeviceId, TimeNs``)
+    inferred to belong to it, for the sessions ``session_ids``."""
     if not orphans:
         return {}
-    inferred = infer_sessions(reader, ((r["DeviceId"], int(r["TimeNs"])) for r in orphans))
+    inferred = infer_sessions(reader, ((str(r["DeviceId"]), int(str(r["TimeNs"]))) for r in orphans))
     wanted = set(session_ids)
     out: dict[str, list[str]] = defaultdict(list)
     for row in orphans:
-        session = inferred.get((row["DeviceId"], int(row["TimeNs"])))
+        session = inferred.get((str(row["DeviceId"]), int(str(row["TimeNs"]))))
         if session in wanted:
-            out[session].append(row["CrashId"])
+            out[session].append(str(row["CrashId"]))
     return out
 
 

@@ -45,12 +45,6 @@ WHERE TraceId = {trace_id:String}
 """
 
 # Crash ids of sessions (by the session index), and of session-less crashes of some devices.
-SELECT_SESSION_CRASH_IDS = """
-SELECT DISTINCT CrashId
-FROM tracebridge_session_crashes
-WHERE SessionId IN {session_ids:Array(String)}
-"""
-
 SELECT_SESSION_CRASH_COUNTS = """
 SELECT SessionId, uniqExact(CrashId) AS Crashes
 FROM tracebridge_session_crashes
@@ -68,6 +62,21 @@ WHERE SessionId = '' AND DeviceId IN (
     FROM tracebridge_session_spans
     WHERE SessionId IN {session_ids:Array(String)} AND Side = 'client' AND DeviceId != ''
 )
+LIMIT 1 BY CrashId
+"""
+
+# One session's crash candidates in one read: the crashes recorded with its id and the
+# session-less crashes of its client spans' devices (SELECT_ORPHAN_CRASHES_OF_SESSIONS for one
+# session, and its own; the session document's crash probe: one query instead of two).
+SELECT_SESSION_CRASH_CANDIDATES = """
+SELECT CrashId, SessionId, DeviceId, toUnixTimestamp64Nano(Timestamp) AS TimeNs
+FROM tracebridge_session_crashes
+WHERE SessionId = {session_id:String}
+   OR (SessionId = '' AND DeviceId IN (
+        SELECT DeviceId
+        FROM tracebridge_session_spans
+        WHERE SessionId = {session_id:String} AND Side = 'client' AND DeviceId != ''
+      ))
 LIMIT 1 BY CrashId
 """
 

@@ -135,7 +135,7 @@ class StoreReader:
     # ------------------------------------------------------------ sessions
 
     def session_trace_ids(self, session_id: str) -> list[str]:
-        """Traces with a span carrying the session id, by their first start."""
+        """Traces with a span carrying the session id, by id."""
         return [
             r["TraceId"] for r in self._rows(queries.SELECT_SESSION_TRACE_IDS, {"session_id": session_id})
         ]
@@ -314,10 +314,10 @@ class StoreReader:
         ]
         return self.crashes_by_ids(ids) if ids else []
 
-    def session_crash_ids(self, session_ids: Sequence[str]) -> list[str]:
-        """Ids of the crashes recorded with these session ids."""
-        params = {"session_ids": list(session_ids)}
-        return [r["CrashId"] for r in self._rows(crash_queries.SELECT_SESSION_CRASH_IDS, params)]
+    def session_crash_candidates(self, session_id: str) -> list[Row]:
+        """The crashes recorded with this session id and the session-less crashes of its client
+        spans' devices (``CrashId, SessionId, DeviceId, TimeNs``; SessionId '' for the latter)."""
+        return self._rows(crash_queries.SELECT_SESSION_CRASH_CANDIDATES, {"session_id": session_id})
 
     def session_crash_counts(self, session_ids: Sequence[str]) -> dict[str, int]:
         params = {"session_ids": list(session_ids)}
@@ -456,14 +456,24 @@ class StoreReader:
         """The spans of these traces with gap facts (migration 0016): a client request span's
         ``http.*_ms`` attributes, a backend span's edge-rule resource attributes (stored text)."""
         return [
-            GapFacts(r["TraceId"], r["SpanId"], dict(r["PhaseAttributes"]), dict(r["TierAttributes"]))
+            _gap_facts(r)
             for r in self._rows(explain_queries.SELECT_GAP_FACTS, {"trace_ids": list(trace_ids)})
         ]
+
+    def session_gap_facts(self, session_id: str) -> list[GapFacts]:
+        """``gap_facts`` of the traces of a session (a span carrying its id), without their ids."""
+        rows = self._rows(explain_queries.SELECT_SESSION_GAP_FACTS, {"session_id": session_id})
+        return [_gap_facts(r) for r in rows]
 
     def network_timing(self, trace_ids: Sequence[str], event: str) -> list[NetworkTimingLog]:
         """The log records named ``event`` of spans of these traces."""
         params = {"trace_ids": list(trace_ids), "event": event}
         return [_timing_log(r) for r in self._rows(explain_queries.SELECT_NETWORK_TIMING, params)]
+
+    def session_network_timing(self, session_id: str, event: str) -> list[NetworkTimingLog]:
+        """``network_timing`` of the traces of a session, without their ids."""
+        params = {"session_id": session_id, "event": event}
+        return [_timing_log(r) for r in self._rows(explain_queries.SELECT_SESSION_NETWORK_TIMING, params)]
 
     def linked_consumers(self, trace_ids: Sequence[str], span_ids: Sequence[str]) -> list[LinkedConsumer]:
         """Spans linking to a span ``span_ids`` of a trace ``trace_ids``, once each."""
@@ -535,6 +545,11 @@ def _client_span(row: Row) -> StoredSpan:
         scope_version="",
         events=[SpanEvent(n, int(t), {}) for n, t in zip(row["EventNames"], row["EventTimes"], strict=False)],
     )
+
+
+def _gap_facts(row: Row) -> GapFacts:
+    """A gap-facts query row (``TraceId, SpanId, PhaseAttributes, TierAttributes``)."""
+    return GapFacts(row["TraceId"], row["SpanId"], dict(row["PhaseAttributes"]), dict(row["TierAttributes"]))
 
 
 def _timing_log(row: Row) -> NetworkTimingLog:

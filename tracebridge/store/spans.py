@@ -14,9 +14,10 @@ query parameterized).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
+
+from pydantic_core import from_json
 
 from tracebridge.store.client import LockedClient
 from tracebridge.store.rows import KIND_NAMES, STATUS_NAMES, SpanEvent, StoredSpan, from_span_row
@@ -197,7 +198,7 @@ def lean_spans_of_traces(client: LockedClient, trace_ids: Sequence[str]) -> list
         kept = newest.get((trace_id, span_id))
         if kept is None or ingest_ms > kept[0]:
             newest[(trace_id, span_id)] = (ingest_ms, doc)
-    docs = json.loads("[" + ",".join(doc for _, doc in newest.values()) + "]")  # one parse for all rows
+    docs = from_json("[" + ",".join(doc for _, doc in newest.values()) + "]")  # one parse for all rows
     spans = [_lean_span(tid, sid, doc) for (tid, sid), doc in zip(newest, docs, strict=True)]
     spans.sort(key=lambda s: (s.trace_id, s.start_time_unix_nano, s.span_id))
     return spans
