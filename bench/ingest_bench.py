@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 from bench.payloads import PayloadStream  # noqa: E402
 from bench.query_bench import Api, percentile  # noqa: E402
 from tests.conftest import LiveServer, start_server  # noqa: E402
-from tracebridge.store.priority import MERGE_THREAD_NAME  # noqa: E402
+from tracebridge.store.priority import MERGE_THREAD_NAME, thread_ids_named  # noqa: E402
 
 # ------------------------------------------------------------------ /proc
 
@@ -90,11 +90,9 @@ def tree_cpu_seconds(pid: int) -> float:
 def merge_thread_cpu_seconds(pid: int) -> float:
     """User + system CPU of the process's live background-merge threads (by thread name)."""
     total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
+    for thread_id in thread_ids_named(MERGE_THREAD_NAME, pid):
         try:
-            if (task / "comm").read_text().strip() != MERGE_THREAD_NAME:
-                continue
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{pid}/task/{thread_id}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += int(fields[11]) + int(fields[12])

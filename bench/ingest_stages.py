@@ -153,11 +153,7 @@ def main() -> None:
     client.command("SYSTEM START MERGES")
     started = time.process_time()
     run(merge_requests)
-    quiet_since = time.monotonic()
-    while time.monotonic() - quiet_since < 3.0:
-        if client.query("SELECT count() FROM system.merges").result_rows[0][0]:
-            quiet_since = time.monotonic()
-        time.sleep(0.2)
+    wait_for_merges(client)
     with_merges = time.process_time() - started
     results["merges"] = (with_merges - without) * requests / merge_requests  # per `spans` spans
     print(
@@ -172,6 +168,15 @@ def main() -> None:
             }
         )
     )
+
+
+def wait_for_merges(client: LockedClient, quiet_seconds: float = 3.0) -> None:
+    """Return once no merge has run in the store for ``quiet_seconds``."""
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < quiet_seconds:
+        if client.query("SELECT count() FROM system.merges").result_rows[0][0]:
+            quiet_since = time.monotonic()
+        time.sleep(0.2)
 
 
 def part_counts(client: LockedClient) -> dict[str, int]:

@@ -29,6 +29,7 @@ import clickhouse_connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.ingest_stages import wait_for_merges  # noqa: E402
 from bench.payloads import PayloadStream  # noqa: E402
 from tracebridge.settings import Settings  # noqa: E402
 from tracebridge.store.client import LockedClient, embedded_engine_options  # noqa: E402
@@ -82,14 +83,6 @@ def open_store(data_dir: Path) -> LockedClient:
     client.command(f"CREATE DATABASE IF NOT EXISTS `{settings.database}`")
     client.database = settings.database
     return LockedClient(client)
-
-
-def wait_for_merges(client: LockedClient, quiet_seconds: float = 3.0) -> None:
-    quiet_since = time.monotonic()
-    while time.monotonic() - quiet_since < quiet_seconds:
-        if client.query("SELECT count() FROM system.merges").result_rows[0][0]:
-            quiet_since = time.monotonic()
-        time.sleep(0.2)
 
 
 def main() -> None:

@@ -60,8 +60,7 @@ def gap_entries(
     A session builds ~500: each is one dict literal, validated once (``model_validate``)."""
     out: list[Gap] = []
     for pair in pairs:
-        client, servers = pair.client, pair.servers
-        server = servers[-1] if servers else None
+        client, servers, server = pair.client, pair.servers, pair.server
         skew = estimate_skew(client, servers)
         resends = resend_count(client)
         fields = {

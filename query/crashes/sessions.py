@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tracebridge.store.reader import StoreReader
 
@@ -69,19 +70,19 @@ def inferred_crash_ids(reader: StoreReader, session_ids: Sequence[str]) -> dict[
 
 
 def assign_orphans(
-    reader: StoreReader, orphans: Sequence[Mapping[str, object]], session_ids: Sequence[str]
+    reader: StoreReader, orphans: Sequence[Mapping[str, Any]], session_ids: Sequence[str]
 ) -> dict[str, list[str]]:
     """session id -> ids of the session-less crash rows ``orphans`` (``CrashId, DeviceId, TimeNs``)
     inferred to belong to it, for the sessions ``session_ids``."""
     if not orphans:
         return {}
-    inferred = infer_sessions(reader, ((str(r["DeviceId"]), int(str(r["TimeNs"]))) for r in orphans))
+    inferred = infer_sessions(reader, ((r["DeviceId"], int(r["TimeNs"])) for r in orphans))
     wanted = set(session_ids)
     out: dict[str, list[str]] = defaultdict(list)
     for row in orphans:
-        session = inferred.get((str(row["DeviceId"]), int(str(row["TimeNs"]))))
+        session = inferred.get((row["DeviceId"], int(row["TimeNs"])))
         if session in wanted:
-            out[session].append(str(row["CrashId"]))
+            out[session].append(row["CrashId"])
     return out
 
 

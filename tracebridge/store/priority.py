@@ -21,14 +21,14 @@ import time
 from pathlib import Path
 
 MERGE_THREAD_NAME = "MergeMutate"  # the name (comm) of ClickHouse's background merge threads
-_TASKS = Path("/proc/self/task")
 
 
-def thread_ids_named(name: str) -> list[int]:
-    """Kernel thread ids of this process whose name is ``name`` (empty where /proc is absent)."""
+def thread_ids_named(name: str, process: int | str = "self") -> list[int]:
+    """Kernel thread ids of a process (this one by default) whose name is ``name`` (empty where
+    /proc is absent)."""
     ids = []
     try:
-        tasks = list(_TASKS.iterdir())
+        tasks = list(Path(f"/proc/{process}/task").iterdir())
     except OSError:
         return []
     for task in tasks:
@@ -55,22 +55,19 @@ def lower_priority(thread_id: int, nice: int) -> bool:
 class BackgroundPriority:
     """Keeps the background threads at ``nice``: call ``apply()`` from the writer's thread after
     each insert; it acts at most once per ``interval_seconds`` (the engine may start merge threads
-    at any time). ``nice`` 0 disables it."""
+    at any time; two threads applying at once only repeat the same idempotent calls). ``nice`` 0
+    disables it."""
 
     def __init__(self, nice: int, interval_seconds: float = 1.0) -> None:
         self.nice = nice
         self._interval = interval_seconds
         self._applied_at = -interval_seconds
-        self._lock = threading.Lock()
 
     def apply(self) -> None:
-        if self.nice <= 0:
-            return
         now = time.monotonic()
-        with self._lock:
-            if now - self._applied_at < self._interval:
-                return
-            self._applied_at = now
+        if self.nice <= 0 or now - self._applied_at < self._interval:
+            return
+        self._applied_at = now
         lower_priority(threading.get_native_id(), self.nice)
         for thread_id in thread_ids_named(MERGE_THREAD_NAME):
             lower_priority(thread_id, self.nice)
