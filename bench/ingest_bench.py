@@ -15,8 +15,9 @@ client threads in a separate load process):
 3. sustained: a fresh server fed at a fixed ``--sustain-rate`` (50,000 spans/s) for
    ``--sustain-seconds`` (60) with default settings: peak RSS (the 512 MiB goal), the rate reached,
    lookups during;
-4. stages: the store side by subtraction (bench/ingest_stages.py, its own process): ClickHouse's
-   protobuf parse, the flattening view + otel_traces writes, each derived-table view, merges.
+4. stages: the store side (bench/ingest_stages.py, its own process): ClickHouse's protobuf parse
+   and the flattening view + otel_traces writes by subtraction, merges, then each view's CPU and
+   the query planning by phase from ClickHouse's own query_log and query_views_log.
 
     python bench/ingest_bench.py                      # ~4 minutes: 300k spans, 60 s sustained, stages
     python bench/ingest_bench.py --spans 1000000 --repeat 3
@@ -449,6 +450,29 @@ def run_stages(args: argparse.Namespace) -> dict[str, Any]:
 # ------------------------------------------------------------------ report
 
 
+def _per_second(spans: int, seconds: float) -> str:
+    return f"{spans / seconds:>12,.0f}" if seconds > 0 else f"{'~0':>12}"
+
+
+def _print_by_view(by_view: dict[str, Any], spans: int) -> None:
+    """The insert's CPU by view and its query planning, from the engine's logs (ingest_stages)."""
+    total = by_view["cpu"]
+    print(
+        f"  the same inserts by the engine's logs ({by_view['inserts']} inserts, query_log and"
+        f" query_views_log; {total:.2f} s):"
+    )
+    rows = [("outside the views (protobuf parse, landing)", by_view["outside_views"])]
+    rows += [(f"  {name}", seconds) for name, seconds in by_view["views"].items()]
+    for name, seconds in rows:
+        print(f"  {name:<44} {seconds:>7.2f} s {_per_second(spans, seconds)}  {seconds / total:>4.0%}")
+    planning = by_view["planning"]
+    phases = ", ".join(f"{phase.replace('_', ' ')} {seconds:.2f} s" for phase, seconds in planning.items())
+    print(
+        f"  of which query planning (inside the views): {sum(planning.values()):.2f} s,"
+        f" {sum(planning.values()) / total:.0%} of the insert CPU ({phases})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -556,17 +580,17 @@ def main() -> None:
         rows = [
             ("ClickHouse protobuf parse", cpu["parse"]),
             ("flatten view + otel_traces", cpu["flatten"] - cpu["parse"]),
+            ("all views attached (sum)", cpu["all"]),
+            ("background merges", cpu["merges"]),
         ]
-        rows += [(f"  {name}", value) for name, value in st["views"].items()]
-        rows += [("all views attached (sum)", cpu["all"]), ("background merges", cpu["merges"])]
         for name, value in rows:
-            per = f"{spans / value:>12,.0f}" if value > 0 else f"{'~0':>12}"
-            print(f"  {name:<44} {value:>7.2f} s {per}")
+            print(f"  {name:<44} {value:>7.2f} s {_per_second(spans, value)}")
         python_side = 1 / refs["decode_validate"] + 1 / refs["wal_append_cpu"]
         print(
-            f"  python decode + validate + WAL:              {spans * python_side:>7.2f} s {1 / python_side:>12,.0f}"
+            f"  {'python decode + validate + WAL':<44} {spans * python_side:>7.2f} s {1 / python_side:>12,.0f}"
         )
         print(f"  parts before / after merges: {st['parts_before_merges']} / {st['parts_after_merges']}")
+        _print_by_view(st["by_view"], spans)
         fixed_ms = cpu["fixed"] * 1000
         share = cpu["fixed"] * spans / st["per_insert_spans"] / cpu["all"]
         print(

@@ -1,16 +1,20 @@
-"""Per-stage CPU profile of the store side of ingest, by subtraction (run by ingest_bench.py).
+"""Per-stage CPU profile of the store side of ingest (run by ingest_bench.py).
 
 Runs in its own process (chDB allows one data path per process) on a fresh embedded store with
 the real migrations, and inserts the same framed export requests the server's writer inserts
 (``StoreWriter``, as many requests per insert as fit in the server's ``batch_max_bytes``, 8 MiB:
 ~18,500 of these spans; ``--batch`` to override) several times with a different set of materialized
-views attached each time, measuring this process's CPU time (all threads, chDB's included):
+views attached each time, measuring this process's CPU time (all threads, chDB's included), then
+once more read from the engine's own per-query and per-view logs:
 
 - ``parse``: only the Null landing table (ClickHouse parsing the OTLP protobuf);
 - ``flatten``: + the view that flattens into otel_traces and the otel_traces part writes;
-- one row per view fed by otel_traces (or by tracebridge_crashes): its own cost, as the difference
-  between that view attached alone and none attached;
 - ``all``: everything attached, as the server runs;
+- ``by_view``: one more run with everything attached, read from ClickHouse's own logs (this
+  store has ``system.query_log`` and ``system.query_views_log`` on, bench/engine_logs.py): each
+  view's CPU (its query planned for the inserted block, run, and its part written), the insert's
+  CPU outside the views (the protobuf parse, the landing), and the insert's query planning by phase
+  (analysis, plan build, plan optimization, pipeline build), which is inside the views' CPU;
 - ``fixed``: one insert of a single request with everything attached (the lowest of 8): the cost
   every insert pays whatever its size (ClickHouse plans each view's query once per insert and
   writes one part per table), which is why the batch size trades CPU for memory.
@@ -29,20 +33,22 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.engine_logs import open_store_with_logs  # noqa: E402
 from bench.payloads import PayloadStream  # noqa: E402
 from tracebridge.settings import Settings  # noqa: E402
-from tracebridge.store.client import LockedClient, open_client  # noqa: E402
+from tracebridge.store.client import LockedClient  # noqa: E402
 from tracebridge.store.migrator import migrate  # noqa: E402
 from tracebridge.store.wire import Signal, write_schema_file  # noqa: E402
 from tracebridge.store.writer import StoreWriter  # noqa: E402
 
 FLATTEN = "otlp_traces_in_mv"
-CRASH_CHILD = "tracebridge_session_crashes_mv"  # reads tracebridge_crashes, fed by the span crash view
 
 
 def dependents(client: LockedClient, table: str) -> list[str]:
@@ -69,7 +75,7 @@ def main() -> None:
     args = parser.parse_args()
 
     settings = Settings(data_dir=args.data_dir)
-    client = LockedClient(open_client(settings))
+    client = open_store_with_logs(args.data_dir, ["query_log", "query_views_log"])
     migrate(client)
     writer = StoreWriter(client, write_schema_file(args.data_dir / "format_schemas"))
     stream = PayloadStream(args.spans_per_request)
@@ -115,17 +121,8 @@ def main() -> None:
     results: dict[str, float] = {}
     results["parse"] = measure(set()) - produce
     results["flatten"] = measure({FLATTEN}) - produce
-    base = results["flatten"]
-    view_costs = {}
-    for view in trace_views:
-        wanted = {FLATTEN, view}
-        if view == CRASH_CHILD:
-            wanted.add("tracebridge_crashes_from_spans_mv")
-        cost = measure(wanted) - produce - base
-        if view == CRASH_CHILD:
-            cost -= view_costs.get("tracebridge_crashes_from_spans_mv", 0.0)
-        view_costs[view] = cost
     results["all"] = measure({FLATTEN, *trace_views}) - produce
+    by_view = logged_run(client, run)
     fixed = []
     for _ in range(8):
         body = stream.body(counter[0])
@@ -162,12 +159,64 @@ def main() -> None:
                 "spans": spans,
                 "per_insert_spans": per_insert * args.spans_per_request,
                 "cpu": results,
-                "views": view_costs,
+                "by_view": by_view,
                 "parts_before_merges": parts_before,
                 "parts_after_merges": part_counts(client),
             }
         )
     )
+
+
+# The engine's CPU and planning time of the inserts since a moment (seconds).
+SELECT_INSERT_PROFILE = """
+SELECT count(),
+       sum(ProfileEvents['OSCPUVirtualTimeMicroseconds']) / 1e6,
+       sum(ProfileEvents['QueryAnalysisMicroseconds']) / 1e6,
+       sum(ProfileEvents['QueryPlanBuildMicroseconds']) / 1e6,
+       sum(ProfileEvents['QueryPlanOptimizeMicroseconds']) / 1e6,
+       sum(ProfileEvents['QueryPipelineBuildMicroseconds']) / 1e6
+FROM system.query_log
+WHERE type = 'QueryFinish' AND query_kind = 'Insert' AND event_time_microseconds >= {since:DateTime64(6)}
+"""
+
+# Each materialized view's CPU for those inserts (seconds), the costliest first.
+SELECT_VIEW_PROFILE = """
+SELECT view_name, sum(ProfileEvents['OSCPUVirtualTimeMicroseconds']) / 1e6 AS cpu
+FROM system.query_views_log
+WHERE event_time_microseconds >= {since:DateTime64(6)}
+GROUP BY view_name
+ORDER BY cpu DESC
+"""
+
+
+def logged_run(client: LockedClient, run: Callable[[], float]) -> dict[str, Any]:
+    """One more ``run()``, profiled from the engine's query_log and query_views_log.
+
+    The views' CPU includes their own query planning (ClickHouse plans each view's query for the
+    inserted block), so the planning phases are a breakdown of part of it, not an addition."""
+    client.command("SYSTEM FLUSH LOGS")
+    since = client.query("SELECT now64(6)").result_rows[0][0]
+    run()
+    client.command("SYSTEM FLUSH LOGS")
+    inserts, cpu, analysis, build, optimize, pipeline = client.query(
+        SELECT_INSERT_PROFILE, parameters={"since": since}
+    ).result_rows[0]
+    views = {
+        str(name).split(".", 1)[-1]: float(seconds)
+        for name, seconds in client.query(SELECT_VIEW_PROFILE, parameters={"since": since}).result_rows
+    }
+    return {
+        "inserts": int(inserts),
+        "cpu": float(cpu),
+        "outside_views": float(cpu) - sum(views.values()),
+        "views": views,
+        "planning": {
+            "analysis": float(analysis),
+            "plan_build": float(build),
+            "plan_optimize": float(optimize),
+            "pipeline_build": float(pipeline),
+        },
+    }
 
 
 def wait_for_merges(client: LockedClient, quiet_seconds: float = 3.0) -> None:

@@ -24,26 +24,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import clickhouse_connect
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.engine_logs import open_store_with_logs  # noqa: E402
 from bench.ingest_stages import wait_for_merges  # noqa: E402
 from bench.payloads import PayloadStream  # noqa: E402
 from tracebridge.settings import Settings  # noqa: E402
-from tracebridge.store.client import LockedClient, embedded_engine_options  # noqa: E402
 from tracebridge.store.migrator import migrate  # noqa: E402
 from tracebridge.store.wire import Signal, frame, protobuf_settings, write_schema_file  # noqa: E402
-
-PART_LOG_CONFIG = """<clickhouse>
-    <part_log>
-        <database>system</database>
-        <table>part_log</table>
-        <flush_interval_milliseconds>1000</flush_interval_milliseconds>
-    </part_log>
-</clickhouse>
-"""
 
 # Per table: parts written by inserts, merges, rows in and rows written by merges, merge CPU.
 SELECT_MERGE_COST = """
@@ -72,19 +61,6 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def open_store(data_dir: Path) -> LockedClient:
-    """The embedded store with part_log on (the same engine options as the server otherwise)."""
-    settings = Settings(data_dir=data_dir)
-    settings.chdb_dir.mkdir(parents=True, exist_ok=True)
-    config = data_dir / "part-log.xml"
-    config.write_text(PART_LOG_CONFIG, encoding="utf-8")
-    options: dict[str, str | int | float] = {**embedded_engine_options(), "config-file": str(config)}
-    client = clickhouse_connect.get_client(dsn=f"chdb://{settings.chdb_dir}", chdb_options=options)
-    client.command(f"CREATE DATABASE IF NOT EXISTS `{settings.database}`")
-    client.database = settings.database
-    return LockedClient(client)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -97,7 +73,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="tb-merges-") as tmp:
         data_dir = Path(tmp)
-        client = open_store(data_dir)
+        client = open_store_with_logs(data_dir, ["part_log"])
         migrate(client)
         for statement in args.alter:
             client.command(statement)
