@@ -13,8 +13,10 @@ what start-up allocated out of the collector's reach before the lookups (``--no-
     python bench/lookup_profile.py --spans 300000
     python bench/lookup_profile.py --spans 1000000 --profile session --keep /tmp/tb-1m
 
-``--keep DIR`` loads into DIR once and reuses it on later runs (``--reuse``). chDB has no
-query_log: per-query figures are wall times around each call of the reader's client pool.
+``--keep DIR`` loads into DIR once and reuses it on later runs (``--reuse``). Per-query figures are
+wall times around each call of the reader's client pool, and, from ClickHouse's own
+``system.query_log`` (switched on for this store, bench/engine_logs.py), each query's engine CPU and
+the part of it spent planning (analysis, plan build, plan optimization, pipeline build).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.engine_logs import open_store_with_logs  # noqa: E402
 from bench.ingest_bench import load  # noqa: E402
 from bench.payloads import PayloadStream  # noqa: E402
 from tests.conftest import start_server  # noqa: E402
@@ -110,6 +113,40 @@ def fill(data_dir: Path, spans: int) -> None:
         live.stop()
 
 
+# Per statement shape since a moment: calls, engine CPU and planning (ms in all).
+SELECT_QUERY_PROFILE = """
+SELECT any(substring(replaceRegexpAll(query, '\\s+', ' '), 1, 90)) AS sql, count() AS calls,
+       sum(ProfileEvents['OSCPUVirtualTimeMicroseconds']) / 1e3 AS cpu_ms,
+       sum(ProfileEvents['QueryAnalysisMicroseconds'] + ProfileEvents['QueryPlanBuildMicroseconds']
+           + ProfileEvents['QueryPlanOptimizeMicroseconds'] + ProfileEvents['QueryPipelineBuildMicroseconds'])
+         / 1e3 AS planning_ms
+FROM system.query_log
+WHERE type = 'QueryFinish' AND query_kind = 'Select' AND event_time_microseconds >= {since:DateTime64(6)}
+  AND query NOT LIKE '%system.%' AND query NOT LIKE 'SELECT now64(6)%'
+GROUP BY normalized_query_hash
+ORDER BY cpu_ms DESC
+"""
+
+
+def print_engine_profile(admin: Any, since: Any, lookups: int) -> None:
+    """The lookups' queries by the engine's query_log: CPU and planning per lookup."""
+    admin.command("SYSTEM FLUSH LOGS")
+    rows = admin.query(SELECT_QUERY_PROFILE, parameters={"since": since}).result_rows
+    cpu = sum(float(r[2]) for r in rows) / lookups
+    planning = sum(float(r[3]) for r in rows) / lookups
+    print(
+        f"  by the engine's query_log: {cpu:.1f} ms engine CPU per lookup, {planning:.1f} ms of it"
+        f" planning ({planning / cpu:.0%})"
+        if cpu
+        else "  by the engine's query_log: no queries"
+    )
+    for sql, calls, cpu_ms, planning_ms in rows:
+        print(
+            f"  {calls / lookups:4.2f} per lookup, CPU {cpu_ms / calls:6.2f} ms, planning"
+            f" {planning_ms / calls:5.2f} ms per call  {sql}"
+        )
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
@@ -138,7 +175,7 @@ def main() -> None:
         fill(data_dir, args.spans)
 
     settings = Settings(data_dir=data_dir)
-    admin = open_client(settings)
+    admin = open_store_with_logs(data_dir, ["query_log"])  # the engine's first client: its config
     admin.command("SYSTEM STOP MERGES")  # keep the parts as the load left them
     parts = admin.query(
         "SELECT table, count() FROM system.parts WHERE active AND database = currentDatabase() "
@@ -167,6 +204,8 @@ def main() -> None:
     gc.callbacks.append(collections)
     for kind, count in (("trace", args.traces), ("session", args.sessions)):
         pool.times.clear()
+        admin.command("SYSTEM FLUSH LOGS")
+        since = admin.query("SELECT now64(6)").result_rows[0][0]
         collections.reset()
         profiler = cProfile.Profile() if args.profile == kind else None
         wall: list[float] = []
@@ -192,6 +231,7 @@ def main() -> None:
         )
         for sql, times in sorted(pool.times.items(), key=lambda kv: -sum(kv[1])):
             print(f"  {len(times) / count:4.2f} per lookup, p50 {statistics.median(times):6.2f} ms  {sql}")
+        print_engine_profile(admin, since, count)
         if profiler:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
