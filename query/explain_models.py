@@ -114,3 +114,5 @@ class ScreenRow(Shape):
 
 class Screens(Shape):
     screens: list[ScreenRow]
+    screen_spans_limit: int  # at most this many screen spans, the newest, are measured
+    truncated: bool  # more screen spans matched the filters than the limit

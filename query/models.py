@@ -340,6 +340,20 @@ class Latency(Document):
 
     group_by: str
     rows: list[LatencyRow]
+    # issue 14, only with ?phases=true: the phases are over the newest this-many requests ...
+    phase_requests_limit: int | None = None
+    # ... and whether more requests matched the filters than that
+    phases_truncated: bool | None = None
+
+    # As the row's: the return stays unannotated (the schema in /openapi.json stays the model's).
+    @model_serializer(mode="wrap")
+    def _phase_bound_only_when_asked(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        """Without ``?phases=true`` the document is exactly the contract's."""
+        data = handler(self)
+        if self.phase_requests_limit is None and self.phases_truncated is None:
+            data.pop("phase_requests_limit", None)
+            data.pop("phases_truncated", None)
+        return data
 
 
 class LatencyBucket(Document):

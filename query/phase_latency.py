@@ -11,6 +11,11 @@ of the row's requests answered at an edge tier with no origin span below it.
 Cost: one read of the row's client request spans (events and OkHttp attributes only),
 one of the network-timing log records, and the lean spans of the traces that touched an edge
 tier; all restricted to the row's requests by (TraceId, SpanId).
+
+Bounded: the phases and ``edge_served_share`` are over the newest ``MAX_PHASE_REQUESTS`` requests
+under the filters (each is a span built in Python: ~50 us, so 1M requests would take a minute);
+the document's ``phases_truncated`` says whether more matched, ``phase_requests_limit`` is the
+bound. The latency columns themselves are always over every request.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from tracebridge.query.phases import (
 from tracebridge.query.units import ms
 from tracebridge.store.reader import PAIR_FILTERS, PHASE_GROUPS, StoreReader
 
+MAX_PHASE_REQUESTS = 20_000
 ROW_PHASES = ("stall", "dns", "connect", "tls", "request", "wait", "download", "after_response")
 # The latency API's group-bys are the ones the store keys phases by.
 assert set(PHASE_GROUPS) == set(GROUP_BY_CHOICES)
@@ -73,15 +79,22 @@ def add_phase_percentiles(
     origins = origins_of(hops)
     sql_params = {name: getattr(filters, name) for name in PAIR_FILTERS}
     group_by = document.group_by
+    # One more than the bound, to know whether it cut anything (the newest come first).
+    requests = reader.phase_requests(group_by, sql_params, origins, limit=MAX_PHASE_REQUESTS + 1)
+    truncated = len(requests) > MAX_PHASE_REQUESTS
     keys: dict[tuple[str, str], str] = {
-        (r.trace_id, r.client_span_id): r.key for r in reader.phase_requests(group_by, sql_params, origins)
+        (r.trace_id, r.client_span_id): r.key for r in requests[:MAX_PHASE_REQUESTS]
     }
     spans = {
         (span.trace_id, span.span_id): span
-        for span in reader.phase_client_spans(group_by, sql_params, OKHTTP_ATTRIBUTES, origins)
+        for span in reader.phase_client_spans(
+            group_by, sql_params, OKHTTP_ATTRIBUTES, origins, limit=MAX_PHASE_REQUESTS
+        )
     }
     records = timing_records_by_span(
-        reader.phase_network_timing(group_by, sql_params, NETWORK_TIMING_EVENT, origins)
+        reader.phase_network_timing(
+            group_by, sql_params, NETWORK_TIMING_EVENT, origins, limit=MAX_PHASE_REQUESTS
+        )
     )
 
     values: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -104,4 +117,6 @@ def add_phase_percentiles(
         share = round(served_counts[key] / counts[key], 6) if counts.get(key) else 0.0
         stats = {phase: PhaseStats.model_validate(phase_stats(values[key][phase])) for phase in ROW_PHASES}
         rows.append(row.model_copy(update={"phases": stats, "edge_served_share": share}))
-    return document.model_copy(update={"rows": rows})
+    return document.model_copy(
+        update={"rows": rows, "phase_requests_limit": MAX_PHASE_REQUESTS, "phases_truncated": truncated}
+    )

@@ -13,6 +13,7 @@ from tests.query.builders import poll_json, unique
 from tests.telemetry import BASE_TIME, MS, SECOND
 from tracebridge.domain import exact_percentile
 from tracebridge.query.explain_models import LatencyPhases
+from tracebridge.query.phase_latency import MAX_PHASE_REQUESTS
 
 
 def test_percentile_inc_matches_linear_interpolation() -> None:
@@ -67,6 +68,8 @@ def test_phase_percentiles_per_route_and_network(server: LiveServer) -> None:
     assert row["phases"]["request"] == {"count": 0, "p50_ms": None, "p99_ms": None}
     assert row["phases"]["wait"]["count"] == 5
     assert row["edge_served_share"] == pytest.approx(2 / 8)
+    # The phases' bound: these 8 requests are all of them.
+    assert doc["phase_requests_limit"] == MAX_PHASE_REQUESTS and doc["phases_truncated"] is False
 
     by_network = poll_json(
         server,
@@ -78,7 +81,9 @@ def test_phase_percentiles_per_route_and_network(server: LiveServer) -> None:
     )
     cell = next(r for r in by_network["rows"] if r["key"] == "cell")
     assert cell["phases"]["dns"]["count"] == 4 and cell["edge_served_share"] == pytest.approx(2 / 7, abs=1e-6)
-    plain = server.get("/api/v1/latency", group_by="route", route=route).json()["rows"][0]
+    plain_doc = server.get("/api/v1/latency", group_by="route", route=route).json()
+    plain = plain_doc["rows"][0]
     assert "phases" not in plain and "edge_served_share" not in plain  # only with phases=true
+    assert "phase_requests_limit" not in plain_doc and "phases_truncated" not in plain_doc
     bad = server.get("/api/v1/latency", phases="maybe")
     assert bad.status_code == 400 and "phases" in bad.text

@@ -7,16 +7,33 @@ from typing import Any
 import pytest
 
 from tests.conftest import LiveServer
+from tests.explain.spans import T0, stored
 from tests.query.builders import Request, build, ingest, poll_json, unique
 from tests.telemetry import BASE_TIME, MS, SECOND, android_resource
 from tracebridge.query.explain_models import Screens
-from tracebridge.query.screens import union_ns
+from tracebridge.query.screens import MAX_SCREEN_SPANS, ScreenSpan, screen_visits, union_ns
 
 
 def test_union_counts_overlaps_once_and_clips() -> None:
     assert union_ns([(0, 10), (5, 20), (30, 40)], 0, 100) == 30
     assert union_ns([(-5, 10), (90, 120)], 0, 100) == 20
     assert union_ns([], 0, 100) == 0
+
+
+def test_screen_visits_keep_each_trace_to_its_own_screens() -> None:
+    """Screens of many traces, interleaved and in no order: each visit measures the requests of its
+    own trace only (the spans are grouped by trace once, so any store size is one pass)."""
+    screens, spans = [], []
+    for n in range(40):
+        trace = f"{n:032x}"
+        screens.append(ScreenSpan(trace, f"{n:014x}s1", "", f"Screen{n % 3}", True))
+        spans.append(stored(f"{n:014x}s1", T0, 100 * MS, trace_id=trace, kind="internal", name="Screen"))
+        spans.append(stored(f"{n:014x}c1", T0 + 10 * MS, (n + 1) * MS, trace_id=trace, parent=f"{n:014x}s1"))
+    visits = screen_visits(list(reversed(screens)), spans)
+    assert len(visits) == 40
+    assert sorted(v.request_wait_ns for v in visits) == [(n + 1) * MS for n in range(40)]
+    assert {v.time_to_usable_ns for v in visits} == {100 * MS}
+    assert [v.screen for v in visits] == [f"Screen{n % 3}" for n in range(40)]
 
 
 def test_screen_time_to_usable_and_request_wait(server: LiveServer) -> None:
@@ -45,5 +62,6 @@ def test_screen_time_to_usable_and_request_wait(server: LiveServer) -> None:
     # server spans 200..400 and 450..550 on the device clock (skew removed): 300 ms
     assert row["server_p50_ms"] == 300.0
     assert row["request_share"] == pytest.approx(1800 / 6000)
+    assert doc["truncated"] is False and doc["screen_spans_limit"] == MAX_SCREEN_SPANS
     assert server.get("/api/v1/screens", app_version=app, os_name="iOS").json()["screens"] == []
     assert server.get("/api/v1/screens", screen="x").status_code == 400

@@ -21,9 +21,11 @@ GROUP_COLUMNS = {
 
 
 def _requests_sql(column: str) -> str:
-    """The latency API's requests (``REQUEST_PAIRS`` under its filters) with the row key."""
+    """The latency API's requests (``REQUEST_PAIRS`` under its filters) with the row key, the newest
+    ``{phase_limit}`` of them (by client start; ties by id, so the three queries agree)."""
     return (
-        f"SELECT {column} AS Key, TraceId, ClientSpanId FROM ({REQUEST_PAIRS[True]}) WHERE {PAIR_FILTER_SQL}"
+        f"SELECT {column} AS Key, TraceId, ClientSpanId FROM ({REQUEST_PAIRS[True]}) WHERE {PAIR_FILTER_SQL} "
+        "ORDER BY ClientStartNs DESC, TraceId, ClientSpanId LIMIT {phase_limit:UInt32}"
     )
 
 

@@ -437,7 +437,8 @@ class StoreReader:
     def screen_spans(
         self, *, app_version: str, os_name: str, since: int, until: int, limit: int
     ) -> list[ScreenSpanRow]:
-        """Client lifecycle and screen-name spans under the filters ('' or 0: no filter), at most ``limit``."""
+        """Client lifecycle and screen-name spans under the filters ('' or 0: no filter), the newest
+        ``limit`` of them (by span start)."""
         params = {
             "app_version": app_version,
             "os_name": os_name,
@@ -496,29 +497,51 @@ class StoreReader:
     # ------------------------------------------------------------ latency phases (phase_queries)
 
     def phase_requests(
-        self, group_by: str, filters: Filters, origins: Sequence[EdgeOrigin] = ()
+        self, group_by: str, filters: Filters, origins: Sequence[EdgeOrigin] = (), *, limit: int
     ) -> list[KeyedRequest]:
         """The latency API's requests under ``filters`` (``PAIR_FILTERS``; ``origins`` as for
-        ``latency``), keyed by ``group_by``."""
-        params = {**_bind(filters, PAIR_FILTERS), **origin_params(origins)}
+        ``latency``), keyed by ``group_by``: the newest ``limit``, newest first."""
+        params = {**_bind(filters, PAIR_FILTERS), **origin_params(origins), "phase_limit": limit}
         return [
             KeyedRequest(r["Key"], r["TraceId"], r["ClientSpanId"])
             for r in self._rows(phase_queries.SELECT_REQUESTS[group_by], params)
         ]
 
     def phase_client_spans(
-        self, group_by: str, filters: Filters, names: Sequence[str], origins: Sequence[EdgeOrigin] = ()
+        self,
+        group_by: str,
+        filters: Filters,
+        names: Sequence[str],
+        origins: Sequence[EdgeOrigin] = (),
+        *,
+        limit: int,
     ) -> list[StoredSpan]:
-        """The client spans of those requests: times, event names and times, and the attributes
-        named ``names`` only (other fields empty)."""
-        params = {**_bind(filters, PAIR_FILTERS), **origin_params(origins), "names": list(names)}
+        """The client spans of the newest ``limit`` of those requests: times, event names and
+        times, and the attributes named ``names`` only (other fields empty)."""
+        params = {
+            **_bind(filters, PAIR_FILTERS),
+            **origin_params(origins),
+            "names": list(names),
+            "phase_limit": limit,
+        }
         return [_client_span(r) for r in self._rows(phase_queries.SELECT_CLIENT_SPANS[group_by], params)]
 
     def phase_network_timing(
-        self, group_by: str, filters: Filters, event: str, origins: Sequence[EdgeOrigin] = ()
+        self,
+        group_by: str,
+        filters: Filters,
+        event: str,
+        origins: Sequence[EdgeOrigin] = (),
+        *,
+        limit: int,
     ) -> list[NetworkTimingLog]:
-        """The log records named ``event`` of those requests' client spans."""
-        params = {**_bind(filters, PAIR_FILTERS), **origin_params(origins), "event": event}
+        """The log records named ``event`` of the newest ``limit`` of those requests' client spans."""
+        params = {
+            **_bind(filters, PAIR_FILTERS),
+            **origin_params(origins),
+            "event": event,
+            "phase_limit": limit,
+        }
         return [_timing_log(r) for r in self._rows(phase_queries.SELECT_NETWORK_TIMING[group_by], params)]
 
 

@@ -16,6 +16,7 @@ WHERE Side = 'client' AND SpanKind = 'Internal' AND SpanName != 'AppStart'
   AND ({os_name:String} = '' OR OsName = {os_name:String})
   AND ({since:Int64} = 0 OR Timestamp >= fromUnixTimestamp64Nano({since:Int64}))
   AND ({until:Int64} = 0 OR Timestamp <= fromUnixTimestamp64Nano({until:Int64}))
+ORDER BY Timestamp DESC, TraceId, SpanId
 LIMIT 1 BY TraceId, SpanId
 LIMIT {limit:UInt32}
 """
