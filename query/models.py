@@ -309,6 +309,15 @@ class SessionList(Document):
 # ---------------------------------------------------------------- latency
 
 
+def _leave_out_unasked(model: BaseModel, data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """``data`` without ``names`` when the model holds none of them (fields only some requests ask
+    for, such as ``?phases=true``'s, so that the answer otherwise is exactly the contract's)."""
+    if all(getattr(model, name) is None for name in names):
+        for name in names:
+            data.pop(name, None)
+    return data
+
+
 class LatencyRow(Document):
     key: str
     count: int
@@ -328,11 +337,7 @@ class LatencyRow(Document):
     @model_serializer(mode="wrap")
     def _phases_only_when_asked(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
         """Without ``?phases=true`` a row is exactly the contract's: the two fields are left out."""
-        data = handler(self)
-        if self.phases is None and self.edge_served_share is None:
-            data.pop("phases", None)
-            data.pop("edge_served_share", None)
-        return data
+        return _leave_out_unasked(self, handler(self), ("phases", "edge_served_share"))
 
 
 class Latency(Document):
@@ -349,11 +354,7 @@ class Latency(Document):
     @model_serializer(mode="wrap")
     def _phase_bound_only_when_asked(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
         """Without ``?phases=true`` the document is exactly the contract's."""
-        data = handler(self)
-        if self.phase_requests_limit is None and self.phases_truncated is None:
-            data.pop("phase_requests_limit", None)
-            data.pop("phases_truncated", None)
-        return data
+        return _leave_out_unasked(self, handler(self), ("phase_requests_limit", "phases_truncated"))
 
 
 class LatencyBucket(Document):
