@@ -24,9 +24,20 @@ def build_flags(reader: StoreReader, raw: Mapping[str, str]) -> str:
 def latency_extra(reader: StoreReader, raw: Mapping[str, str]) -> Markup:
     """Phase p99s per route and network type, edge-served share, and screens, for the latency page."""
     rows = {}
+    bounds: list[str] = []
     for group_by in ("route", "network_type"):
         document = add_phase_percentiles(reader, latency_rows(reader, group_by, raw), raw)
         rows[group_by] = [row.model_dump() for row in document.rows]
+        if document.phases_truncated and not bounds:
+            bounds.append(
+                f"Phases and edge-served share: the newest {document.phase_requests_limit:,} requests"
+                " of this window (narrow since/until to cover it all)."
+            )
     screen_params = {k: v for k, v in raw.items() if k in SCREEN_PARAM_NAMES}
-    screens = screens_document(reader, screen_params)["screens"]
-    return latency_phase_section(rows["route"], rows["network_type"], screens)
+    screens = screens_document(reader, screen_params)
+    if screens["truncated"]:
+        bounds.append(
+            f"Screens: the newest {screens['screen_spans_limit']:,} screen visits of this window"
+            " (narrow since/until to cover it all)."
+        )
+    return latency_phase_section(rows["route"], rows["network_type"], screens["screens"], bounds)

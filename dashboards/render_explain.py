@@ -149,9 +149,11 @@ def latency_phase_section(
     by_route: Sequence[Mapping[str, Any]],
     by_network: Sequence[Mapping[str, Any]],
     screens: Sequence[Mapping[str, Any]],
+    bounds: Sequence[str] = (),
 ) -> Markup:
     """Latency dashboard additions: phase p99s (with request counts) per route and network type,
-    edge-served share, and the per-screen table."""
+    edge-served share, and the per-screen table; ``bounds``: a line each for a section that
+    measured only the newest part of the window."""
     screen_columns = (
         Column("screen"),
         Column("visits", True),
@@ -177,8 +179,9 @@ def latency_phase_section(
         )
         for s in screens
     ]
+    notes = "".join(f'<p class="bound">{esc(line)}</p>' for line in bounds)
     return Markup(
-        f"{figure_html('phases-by-route', phase_chart(by_route))}"
+        f"{notes}{figure_html('phases-by-route', phase_chart(by_route))}"
         f"{_phase_table(by_route, 'Network phase p99 per route (ms, requests that recorded it)', 'phases-by-route-table')}"
         f"{_phase_table(by_network, 'Network phase p99 per network type (ms)', 'phases-by-network')}"
         f"<h2>Screens: time to usable (ms)</h2>{table(screen_columns, screen_rows, css_id='screens')}"

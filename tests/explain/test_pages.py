@@ -10,6 +10,7 @@ from tests.explain.shapes import Call, android, request_payloads
 from tests.explain.test_flags import evaluation_event
 from tests.query.builders import poll_json, unique
 from tests.telemetry import BASE_TIME, MS, SECOND, backend_resource, new_span_id, span, traces_request
+from tracebridge.dashboards.render_explain import latency_phase_section
 
 DAY = 24 * 3600 * SECOND
 
@@ -82,3 +83,10 @@ def test_openapi_describes_the_new_endpoints(server: LiveServer) -> None:
     assert {"queue_wait_ns", "consumer_span_id"} <= set(components["QueuedMessage"]["properties"])
     assert {"client_to_edge_ns", "served_at_edge"} <= set(components["Edge"]["properties"])
     assert "after_response_ns" in components["Phases"]["properties"]
+
+
+def test_latency_phase_section_says_when_it_measured_part_of_the_window() -> None:
+    bound = "Screens: the newest 10,000 screen visits of this window <narrow since/until>."
+    html = str(latency_phase_section([], [], [], [bound]))
+    assert '<p class="bound">Screens: the newest 10,000 screen visits of this window &lt;narrow' in html
+    assert 'class="bound"' not in str(latency_phase_section([], [], []))
