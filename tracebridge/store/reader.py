@@ -501,7 +501,7 @@ class StoreReader:
     ) -> list[KeyedRequest]:
         """The latency API's requests under ``filters`` (``PAIR_FILTERS``; ``origins`` as for
         ``latency``), keyed by ``group_by``: the newest ``limit``, newest first."""
-        params = {**_bind(filters, PAIR_FILTERS), **origin_params(origins), "phase_limit": limit}
+        params = _phase_params(filters, origins, limit)
         return [
             KeyedRequest(r["Key"], r["TraceId"], r["ClientSpanId"])
             for r in self._rows(phase_queries.SELECT_REQUESTS[group_by], params)
@@ -518,12 +518,7 @@ class StoreReader:
     ) -> list[StoredSpan]:
         """The client spans of the newest ``limit`` of those requests: times, event names and
         times, and the attributes named ``names`` only (other fields empty)."""
-        params = {
-            **_bind(filters, PAIR_FILTERS),
-            **origin_params(origins),
-            "names": list(names),
-            "phase_limit": limit,
-        }
+        params = _phase_params(filters, origins, limit, names=list(names))
         return [_client_span(r) for r in self._rows(phase_queries.SELECT_CLIENT_SPANS[group_by], params)]
 
     def phase_network_timing(
@@ -536,13 +531,16 @@ class StoreReader:
         limit: int,
     ) -> list[NetworkTimingLog]:
         """The log records named ``event`` of the newest ``limit`` of those requests' client spans."""
-        params = {
-            **_bind(filters, PAIR_FILTERS),
-            **origin_params(origins),
-            "event": event,
-            "phase_limit": limit,
-        }
+        params = _phase_params(filters, origins, limit, event=event)
         return [_timing_log(r) for r in self._rows(phase_queries.SELECT_NETWORK_TIMING[group_by], params)]
+
+
+def _phase_params(
+    filters: Filters, origins: Sequence[EdgeOrigin], limit: int, **extra: Any
+) -> dict[str, Any]:
+    """Parameters of the ``phase_queries`` reads: the latency filters, the edge origins, the bound on
+    requests (the newest ``limit``) and ``extra``."""
+    return {**_bind(filters, PAIR_FILTERS), **origin_params(origins), "phase_limit": limit, **extra}
 
 
 def _client_span(row: Row) -> StoredSpan:
