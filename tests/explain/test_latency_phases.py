@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import LiveServer
 from tests.explain.shapes import Call, android, request_payloads, web_resource
 from tests.explain.test_phases import web_events
-from tests.query.builders import poll_json, unique
+from tests.query.builders import poll_json, unique, wait_stored
 from tests.telemetry import BASE_TIME, MS, SECOND
 from tracebridge.domain import exact_percentile
 from tracebridge.query.explain_models import LatencyPhases
@@ -52,6 +52,7 @@ def test_phase_percentiles_per_route_and_network(server: LiveServer) -> None:
     for index in range(2):  # answered from the edge cache: no origin span
         hit = Call(start + (12 + index) * SECOND, 60 * MS, None, edge_ns=8 * MS, route=route)
         _send(server, *request_payloads(android(session), hit)[1:])
+    wait_stored(server)  # every view of the inserts agrees from here (docs/query.md)
 
     def complete(doc: dict[str, Any]) -> bool:
         return bool(doc["rows"]) and doc["rows"][0]["count"] == 8
