@@ -6,14 +6,15 @@ Both read through the query API's own functions (the same numbers as ``/api/v1/f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from tracebridge.dashboards.html import Markup
 from tracebridge.dashboards.render_explain import flags_page, latency_phase_section
 from tracebridge.query.flags import flags_document
-from tracebridge.query.phase_latency import add_phase_percentiles
+from tracebridge.query.phase_latency import MAX_PHASE_REQUESTS, latency_filters_of, phase_sample, with_phases
 from tracebridge.query.screens import SCREEN_PARAM_NAMES, screens_document
-from tracebridge.query.service import StoreReader, latency_rows
+from tracebridge.query.service import StoreReader, latency_document
+from tracebridge.store.rows import LatencyGroup
 
 
 def build_flags(reader: StoreReader, raw: Mapping[str, str]) -> str:
@@ -21,18 +22,20 @@ def build_flags(reader: StoreReader, raw: Mapping[str, str]) -> str:
     return flags_page(flags_document(reader, raw), raw)
 
 
-def latency_extra(reader: StoreReader, raw: Mapping[str, str]) -> Markup:
-    """Phase p99s per route and network type, edge-served share, and screens, for the latency page."""
+def latency_extra(reader: StoreReader, raw: Mapping[str, str], groups: Sequence[LatencyGroup]) -> Markup:
+    """Phase p99s per route and network type, edge-served share, and screens, for the latency page;
+    ``groups``: the page's latency query's groups (its route and network-type rows)."""
     rows = {}
     bounds: list[str] = []
+    sample = phase_sample(reader, latency_filters_of(raw))  # one sample, grouped twice
     for group_by in ("route", "network_type"):
-        document = add_phase_percentiles(reader, latency_rows(reader, group_by, raw), raw)
+        document = with_phases(latency_document(group_by, groups), sample)
         rows[group_by] = [row.model_dump() for row in document.rows]
-        if document.phases_truncated and not bounds:
-            bounds.append(
-                f"Phases and edge-served share: the newest {document.phase_requests_limit:,} requests"
-                " of this window (narrow since/until to cover it all)."
-            )
+    if sample.truncated:
+        bounds.append(
+            f"Phases and edge-served share: the newest {MAX_PHASE_REQUESTS:,} requests"
+            " of this window (narrow since/until to cover it all)."
+        )
     screen_params = {k: v for k, v in raw.items() if k in SCREEN_PARAM_NAMES}
     screens = screens_document(reader, screen_params)
     if screens["truncated"]:

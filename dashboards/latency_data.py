@@ -10,6 +10,7 @@ run. A cheap extent of the client starts picks the time buckets first; the gap h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -22,6 +23,7 @@ from tracebridge.query.service import (
     percentile_fields,
     request_extent,
 )
+from tracebridge.store.rows import LatencyGroup
 
 PERCENTILE_FIELDS = tuple(
     f"{side}_{pct}_ms" for side in ("client", "server", "gap") for pct in ("p50", "p95", "p99")
@@ -47,6 +49,7 @@ class LatencySummary:
     breakdown: pl.DataFrame
     over_time: pl.DataFrame
     histogram: pl.DataFrame
+    groups: Sequence[LatencyGroup]  # as the latency query returned them (the page's phase rows)
 
 
 def estimate(reader: StoreReader, filters: LatencyFilters) -> LatencyEstimate:
@@ -59,7 +62,8 @@ def summary(
     """Everything the latency dashboard draws."""
     records = []
     total = 0
-    for group in latency_groups(reader, ["all", *BREAKDOWNS, "route_time"], filters, bucket_ns):
+    groups = latency_groups(reader, ["all", *BREAKDOWNS, "route_time"], filters, bucket_ns)
+    for group in groups:
         fields = percentile_fields(group)
         records.append(
             {
@@ -98,4 +102,4 @@ def summary(
         schema={"lower_ms": pl.Float64, "upper_ms": pl.Float64, "requests": pl.Float64},
         orient="row",
     )
-    return LatencySummary(total, breakdown, over_time, hist)
+    return LatencySummary(total, breakdown, over_time, hist, groups)

@@ -127,7 +127,8 @@ def build_latency(reader: StoreReader, raw: Mapping[str, str]) -> str:
     estimate = latency_data.estimate(reader, filters)
     bucket_s = bucket_seconds(filters.since or estimate.first_ns, filters.until or estimate.last_ns)
     summary = latency_data.summary(reader, filters, bucket_s * 1_000_000_000)
-    return latency_page(filters, raw, estimate, summary, bucket_s, explain_pages.latency_extra(reader, raw))
+    extra = explain_pages.latency_extra(reader, raw, summary.groups)
+    return latency_page(filters, raw, estimate, summary, bucket_s, extra)
 
 
 def build_versions(reader: StoreReader, raw: Mapping[str, str]) -> str:

@@ -7,15 +7,16 @@ rule (``edge.edge_hop`` over ``pairing.pair_requests``) and ``edge_origins`` han
 the store's queries, so the latency API, the dashboards and the flags read the same server
 duration, route and service as the documents. Served at the edge, the edge span stays the answer.
 
-Cost: one scan of the backend spans' resource keys over the requests under the client-side
-filters, then the lean spans of the traces whose backend spans carry a key of the edge rule.
+Cost: a read of the gap facts whose tier attributes may make a span edge (a small table; see
+``StoreReader.edge_candidate_traces``), the client requests of those traces under the client-side
+filters, then the lean spans of those traces.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from tracebridge.query.edge import EdgeHop, SpanTree, edge_hop
+from tracebridge.query.edge import EDGE_PLATFORMS, EdgeHop, SpanTree, edge_hop
 from tracebridge.query.explain import edge_span_ids, gap_facts
 from tracebridge.query.pairing import pair_requests
 from tracebridge.store.reader import Filters, StoreReader
@@ -62,7 +63,13 @@ def origins_of(hops: Mapping[tuple[str, str], tuple[str, EdgeHop]]) -> list[Edge
     return origins
 
 
+def edge_candidates(reader: StoreReader, filters: Filters) -> list[str]:
+    """The traces of the client requests under ``filters`` (client-side ones) that may have gone
+    through an edge tier (a superset: ``request_hops`` applies the rule)."""
+    return reader.edge_candidate_traces(filters, EDGE_PLATFORMS)
+
+
 def edge_origins(reader: StoreReader, filters: Filters) -> list[EdgeOrigin]:
     """The origins answering the requests under ``filters`` (client-side ones) that an edge tier
     forwarded (for ``StoreReader.latency``, ``gap_histogram``, ``answered_requests``)."""
-    return origins_of(request_hops(reader, reader.edge_candidate_traces(filters)))
+    return origins_of(request_hops(reader, edge_candidates(reader, filters)))

@@ -28,7 +28,7 @@ from typing import Any
 from tracebridge.domain import exact_percentile
 from tracebridge.query.crashes.records import FATAL_KINDS
 from tracebridge.query.crashes.sessions import inferred_crash_ids
-from tracebridge.query.edge_answers import origins_of, request_hops
+from tracebridge.query.edge_answers import edge_candidates, origins_of, request_hops
 from tracebridge.query.filters import check_mapping, parse_text, parse_time_range
 from tracebridge.query.units import ms
 from tracebridge.store.reader import StoreReader
@@ -151,9 +151,7 @@ def _read_evaluations(
     trace_facts: dict[str, tuple[str, str, str]] = {}
     if trace_ids:
         wanted = set(trace_ids)
-        origins = origins_of(
-            request_hops(reader, [t for t in reader.edge_candidate_traces({}) if t in wanted])
-        )
+        origins = origins_of(request_hops(reader, [t for t in edge_candidates(reader, {}) if t in wanted]))
         for answered in reader.answered_requests(trace_ids, origins):
             requests[(answered.trace_id, answered.client_span_id)] = Request(
                 answered.client_ns, answered.server_ns

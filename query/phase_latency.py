@@ -8,9 +8,10 @@ interpolation between closest ranks: ``domain.exact_percentile``, the rule of Cl
 ``quantilesExactInclusive`` that the latency columns use). ``edge_served_share`` is the fraction
 of the row's requests answered at an edge tier with no origin span below it.
 
-Cost: one read of the row's client request spans (events and OkHttp attributes only),
-one of the network-timing log records, and the lean spans of the traces that touched an edge
-tier; all restricted to the row's requests by (TraceId, SpanId).
+Cost: one read of the newest requests with their key under every group-by (so one sample serves
+several group-bys: ``phase_sample`` then ``with_phases``), one of their client request spans
+(events and OkHttp attributes only) and one of their network-timing log records, both by the
+requests' ids, and the lean spans of the traces that touched an edge tier.
 
 Bounded: the phases and ``edge_served_share`` are over the newest ``MAX_PHASE_REQUESTS`` requests
 under the filters (each is a span built in Python: ~50 us, so 1M requests would take a minute);
@@ -22,10 +23,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from tracebridge.domain import exact_percentile
-from tracebridge.query.edge_answers import origins_of, request_hops
+from tracebridge.query.edge_answers import edge_candidates, origins_of, request_hops
 from tracebridge.query.errors import BadRequest
 from tracebridge.query.explain_models import PhaseStats
 from tracebridge.query.filters import GROUP_BY_CHOICES, LatencyFilters, parse_latency_filters
@@ -33,11 +35,13 @@ from tracebridge.query.models import Latency
 from tracebridge.query.phases import (
     NETWORK_TIMING_EVENT,
     OKHTTP_ATTRIBUTES,
+    Phases,
     request_phases,
     timing_records_by_span,
 )
 from tracebridge.query.units import ms
 from tracebridge.store.reader import PAIR_FILTERS, PHASE_GROUPS, StoreReader
+from tracebridge.store.rows import KeyedRequest
 
 MAX_PHASE_REQUESTS = 20_000
 ROW_PHASES = ("stall", "dns", "connect", "tls", "request", "wait", "download", "after_response")
@@ -67,44 +71,54 @@ def phase_stats(values: Sequence[int]) -> dict[str, Any]:
     }
 
 
-def add_phase_percentiles(
-    reader: StoreReader, document: Latency, params: LatencyFilters | Mapping[str, str]
-) -> Latency:
-    """The latency document with ``phases`` and ``edge_served_share`` on every row."""
-    filters = (
-        params if isinstance(params, LatencyFilters) else parse_latency_filters(params, with_group_by=True)
-    )
-    hops = request_hops(reader, reader.edge_candidate_traces(vars(filters)))
-    served = {request for request, (_, hop) in hops.items() if hop.served_at_edge}
-    origins = origins_of(hops)
-    sql_params = {name: getattr(filters, name) for name in PAIR_FILTERS}
-    group_by = document.group_by
-    # One more than the bound, to know whether it cut anything (the newest come first).
-    requests = reader.phase_requests(group_by, sql_params, origins, limit=MAX_PHASE_REQUESTS + 1)
-    truncated = len(requests) > MAX_PHASE_REQUESTS
-    keys: dict[tuple[str, str], str] = {
-        (r.trace_id, r.client_span_id): r.key for r in requests[:MAX_PHASE_REQUESTS]
-    }
-    spans = {
-        (span.trace_id, span.span_id): span
-        for span in reader.phase_client_spans(
-            group_by, sql_params, OKHTTP_ATTRIBUTES, origins, limit=MAX_PHASE_REQUESTS
-        )
-    }
-    records = timing_records_by_span(
-        reader.phase_network_timing(
-            group_by, sql_params, NETWORK_TIMING_EVENT, origins, limit=MAX_PHASE_REQUESTS
-        )
-    )
+@dataclass(frozen=True)
+class PhaseSample:
+    """The phases of the newest ``MAX_PHASE_REQUESTS`` requests under some latency filters, read
+    once and grouped by any group-by (``with_phases``): the requests with their keys, each one's
+    phases (None: no client span or no phase recorded), those served at an edge tier, and whether
+    more requests matched than the bound."""
 
+    requests: Sequence[KeyedRequest]
+    phases: Mapping[tuple[str, str], Phases | None]
+    served: frozenset[tuple[str, str]]
+    truncated: bool
+
+
+def phase_sample(reader: StoreReader, filters: LatencyFilters) -> PhaseSample:
+    """Read the sample: the requests (one read, every group-by's key), their client spans and
+    network-timing records (by the requests' ids), and the edge hops of the candidate traces."""
+    hops = request_hops(reader, edge_candidates(reader, vars(filters)))
+    sql_params = {name: getattr(filters, name) for name in PAIR_FILTERS}
+    # One more than the bound, to know whether it cut anything (the newest come first).
+    found = reader.phase_requests(sql_params, origins_of(hops), limit=MAX_PHASE_REQUESTS + 1)
+    requests = found[:MAX_PHASE_REQUESTS]
+    ids = [(r.trace_id, r.client_span_id) for r in requests]
+    spans = {(s.trace_id, s.span_id): s for s in reader.phase_client_spans(ids, OKHTTP_ATTRIBUTES)}
+    trace_ids = sorted({trace_id for trace_id, _ in ids})
+    records = timing_records_by_span(reader.network_timing(trace_ids, NETWORK_TIMING_EVENT) if ids else [])
+    phases = {
+        request: (
+            None if (span := spans.get(request)) is None else request_phases(span, records.get(request))
+        )
+        for request in ids
+    }
+    served = frozenset(request for request, (_, hop) in hops.items() if hop.served_at_edge)
+    return PhaseSample(requests, phases, served, len(found) > MAX_PHASE_REQUESTS)
+
+
+def with_phases(document: Latency, sample: PhaseSample) -> Latency:
+    """The latency document with ``phases`` and ``edge_served_share`` on every row, from the
+    sample's requests keyed by the document's group-by (pure)."""
+    group_by = document.group_by
     values: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     counts: dict[str, int] = defaultdict(int)
     served_counts: dict[str, int] = defaultdict(int)
-    for request, key in keys.items():
+    for request in sample.requests:
+        key = request.keys[group_by]
+        ids = (request.trace_id, request.client_span_id)
         counts[key] += 1
-        served_counts[key] += request in served
-        span = spans.get(request)
-        phases = None if span is None else request_phases(span, records.get(request))
+        served_counts[key] += ids in sample.served
+        phases = sample.phases.get(ids)
         if phases is None:
             continue
         for phase in ROW_PHASES:
@@ -118,5 +132,21 @@ def add_phase_percentiles(
         stats = {phase: PhaseStats.model_validate(phase_stats(values[key][phase])) for phase in ROW_PHASES}
         rows.append(row.model_copy(update={"phases": stats, "edge_served_share": share}))
     return document.model_copy(
-        update={"rows": rows, "phase_requests_limit": MAX_PHASE_REQUESTS, "phases_truncated": truncated}
+        update={
+            "rows": rows,
+            "phase_requests_limit": MAX_PHASE_REQUESTS,
+            "phases_truncated": sample.truncated,
+        }
     )
+
+
+def latency_filters_of(params: LatencyFilters | Mapping[str, str]) -> LatencyFilters:
+    """The validated latency filters (a ``group_by`` among the parameters is allowed)."""
+    return params if isinstance(params, LatencyFilters) else parse_latency_filters(params, with_group_by=True)
+
+
+def add_phase_percentiles(
+    reader: StoreReader, document: Latency, params: LatencyFilters | Mapping[str, str]
+) -> Latency:
+    """The latency document with ``phases`` and ``edge_served_share`` on every row."""
+    return with_phases(document, phase_sample(reader, latency_filters_of(params)))

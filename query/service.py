@@ -298,10 +298,19 @@ def latency_rows(reader: StoreReader, group_by: str, filters: LatencyFilters | M
         raise BadRequest(
             f"invalid parameter 'group_by': {group_by!r} is not one of {', '.join(GROUP_BY_CHOICES)}"
         )
-    groups = latency_groups(reader, [group_by], _latency_filters(filters))
+    return latency_document(group_by, latency_groups(reader, [group_by], _latency_filters(filters)))
+
+
+def latency_document(group_by: str, groups: Sequence[LatencyGroup]) -> Latency:
+    """The latency document of ``group_by`` from the latency query's groups (those of other
+    dimensions are left out; the query's order is kept)."""
     return Latency(
         group_by=group_by,
-        rows=[LatencyRow.model_validate({"key": g.key, **percentile_fields(g)}) for g in groups],
+        rows=[
+            LatencyRow.model_validate({"key": g.key, **percentile_fields(g)})
+            for g in groups
+            if g.dimension == group_by
+        ],
     )
 
 

@@ -1,5 +1,6 @@
-"""The latency phases' bound (query/phase_latency.py): the three phase reads take the same newest
-``limit`` requests under the latency filters, newest first, so a large store costs at most that."""
+"""The latency phases' bound (query/phase_latency.py): the phase reads take the newest ``limit``
+requests under the latency filters, newest first, so a large store costs at most that; one such
+sample serves every group-by."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ from tests.telemetry import (
 )
 from tracebridge.domain import Signal
 from tracebridge.query.filters import parse_latency_filters
-from tracebridge.query.phases import NETWORK_TIMING_EVENT, OKHTTP_ATTRIBUTES
+from tracebridge.query.phase_latency import (
+    add_phase_percentiles,
+    latency_filters_of,
+    phase_sample,
+    with_phases,
+)
+from tracebridge.query.service import latency_rows
+from tracebridge.query.phases import OKHTTP_ATTRIBUTES
 from tracebridge.store.reader import PAIR_FILTERS
 
 T0 = 1_764_200_000_000_000_000
@@ -39,7 +47,7 @@ def test_phase_reads_take_the_newest_requests_only(store: Store) -> None:
                 "http.request.method": "GET",
                 "url.full": f"https://api.example.com{route}",
                 "http.response.status_code": 200,
-                "http.dns_ms": 10 + n,
+                "http.client.resolve_dns_ms": 10 + n,
             },
         )
         server = span(
@@ -58,10 +66,65 @@ def test_phase_reads_take_the_newest_requests_only(store: Store) -> None:
 
     filters = parse_latency_filters({"group_by": "route", "route": route}, with_group_by=True)
     params = {name: getattr(filters, name) for name in PAIR_FILTERS}
-    everything = store.reader.phase_requests("route", params, limit=100)
+    everything = store.reader.phase_requests(params, limit=100)
     assert [(r.trace_id, r.client_span_id) for r in everything] == clients[::-1]  # newest first
-    newest = store.reader.phase_requests("route", params, limit=3)
+    assert {r.keys["route"] for r in everything} == {route}
+    assert {r.keys["service_name"] for r in everything} == {"orders"}
+    newest = store.reader.phase_requests(params, limit=3)
     assert [(r.trace_id, r.client_span_id) for r in newest] == clients[:1:-1]
-    spans = store.reader.phase_client_spans("route", params, OKHTTP_ATTRIBUTES, limit=3)
+    # The client spans of exactly the requests asked for (here the newest three), with their phases.
+    asked = [(r.trace_id, r.client_span_id) for r in newest]
+    spans = store.reader.phase_client_spans(asked, OKHTTP_ATTRIBUTES)
     assert {(s.trace_id, s.span_id) for s in spans} == set(clients[2:])
-    assert store.reader.phase_network_timing("route", params, NETWORK_TIMING_EVENT, limit=3) == []
+    assert sorted(int(s.attributes["http.client.resolve_dns_ms"]) for s in spans) == [12, 13, 14]
+    assert store.reader.phase_client_spans([], OKHTTP_ATTRIBUTES) == []
+
+
+def test_one_phase_sample_serves_every_group_by(store: Store) -> None:
+    """The latency page groups one sample by route and by network type: the same rows as asking
+    the API once per group-by."""
+    route = f"/sample/{new_trace_id().hex()[:8]}"
+    groups = []
+    for n, network in enumerate(("wifi", "cell", "wifi")):
+        trace_id, client_id, server_id = new_trace_id(), new_span_id(), new_span_id()
+        start = T0 + n * 1_000 * MS
+        client = span(
+            trace_id,
+            client_id,
+            "GET",
+            start,
+            start + 300 * MS,
+            kind="client",
+            attributes={
+                "http.request.method": "GET",
+                "url.full": f"https://api.example.com{route}",
+                "http.response.status_code": 200,
+                "network.connection.type": network,
+                "http.client.resolve_dns_ms": 10 * (n + 1),
+            },
+        )
+        server = span(
+            trace_id,
+            server_id,
+            f"GET {route}",
+            start + 50 * MS,
+            start + 250 * MS,
+            parent=client_id,
+            kind="server",
+            attributes={"http.route": route, "http.response.status_code": 200},
+        )
+        groups += [(android_resource(), [client]), (backend_resource("orders"), [server])]
+    store.writer.insert(Signal.TRACES, [traces_request(groups).SerializeToString()])
+
+    raw = {"route": route}
+    sample = phase_sample(store.reader, latency_filters_of(raw))
+    assert len(sample.requests) == 3 and not sample.truncated
+    for group_by in ("route", "network_type"):
+        alone = add_phase_percentiles(store.reader, latency_rows(store.reader, group_by, raw), raw)
+        shared = with_phases(latency_rows(store.reader, group_by, raw), sample)
+        assert shared == alone
+    by_network = {
+        row.key: row for row in with_phases(latency_rows(store.reader, "network_type", raw), sample).rows
+    }
+    assert by_network["wifi"].phases["dns"].count == 2 and by_network["cell"].phases["dns"].count == 1
+    assert by_network["cell"].phases["dns"].p50_ms == 20.0

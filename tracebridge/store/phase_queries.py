@@ -1,8 +1,10 @@
-"""Named SQL of the latency rows' phases (``query/phase_latency.py``), one query per group-by,
-run by ``StoreReader``'s ``phase_*`` methods with the latency filters (and edge origins) bound.
+"""Named SQL of the latency rows' phases (``query/phase_latency.py``), run by ``StoreReader``'s
+``phase_*`` methods.
 
-Each query restricts to the latency API's requests (``queries.REQUEST_PAIRS`` under its filters),
-so a row's phases are over the same requests as its latency columns.
+The requests are the latency API's (``queries.REQUEST_PAIRS`` under its filters), the newest
+``{phase_limit}``, read once with their key under every group-by, so one read serves every
+group-by (the latency dashboard groups them twice). Their client spans are then read by the ids
+that read returned (bound arrays; no second pass over the request pairs).
 """
 
 from __future__ import annotations
@@ -19,43 +21,27 @@ GROUP_COLUMNS = {
     "service_name": "ServiceName",
 }
 
+# proxied answers present? -> the latency API's requests with their key under each group-by, the
+# newest {phase_limit} of them (by client start; ties by id).
+SELECT_REQUESTS: dict[bool, str] = {
+    proxied: f"""
+SELECT TraceId, ClientSpanId, {", ".join(GROUP_COLUMNS.values())}
+FROM ({REQUEST_PAIRS[proxied]})
+WHERE {PAIR_FILTER_SQL}
+ORDER BY ClientStartNs DESC, TraceId, ClientSpanId
+LIMIT {{phase_limit:UInt32}}
+"""
+    for proxied in (False, True)
+}
 
-def _requests_sql(column: str) -> str:
-    """The latency API's requests (``REQUEST_PAIRS`` under its filters) with the row key, the newest
-    ``{phase_limit}`` of them (by client start; ties by id, so the three queries agree)."""
-    return (
-        f"SELECT {column} AS Key, TraceId, ClientSpanId FROM ({REQUEST_PAIRS[True]}) WHERE {PAIR_FILTER_SQL} "
-        "ORDER BY ClientStartNs DESC, TraceId, ClientSpanId LIMIT {phase_limit:UInt32}"
-    )
-
-
-def _client_spans_sql(requests: str) -> str:
-    return f"""
+# The client request spans among {trace_ids} x {span_ids} (span ids are random: the pairs asked
+# for): times, events, and the attributes named {names} only.
+SELECT_CLIENT_SPANS = """
 SELECT TraceId, SpanId, toUnixTimestamp64Nano(Timestamp) AS StartNs, Duration,
        Events.Name AS EventNames, arrayMap(t -> toUnixTimestamp64Nano(t), Events.Timestamp) AS EventTimes,
-       mapFilter((k, v) -> has({{names:Array(String)}}, k), SpanAttributes) AS PhaseAttributes
+       mapFilter((k, v) -> has({names:Array(String)}, k), SpanAttributes) AS PhaseAttributes
 FROM otel_traces
-WHERE Side = 'client' AND SpanKind = 'Client'
-  AND (TraceId, SpanId) IN (SELECT TraceId, ClientSpanId FROM ({requests}))
+WHERE TraceId IN {trace_ids:Array(String)} AND SpanId IN {span_ids:Array(String)}
+  AND Side = 'client' AND SpanKind = 'Client'
 LIMIT 1 BY TraceId, SpanId
 """
-
-
-def _timing_sql(requests: str) -> str:
-    return f"""
-SELECT TraceId, SpanId,
-       toUnixTimestamp64Nano(if(Timestamp > toDateTime64(0, 9), Timestamp, ObservedTimestamp)) AS TimeNs,
-       mapKeys(LogAttributes) AS Keys, mapValues(LogAttributes) AS TextValues, LogAttributeTypes
-FROM otel_logs
-WHERE (EventName = {{event:String}} OR LogAttributes['event.name'] = {{event:String}})
-  AND (TraceId, SpanId) IN (SELECT TraceId, ClientSpanId FROM ({requests}))
-LIMIT 1 BY LogId
-"""
-
-
-# Per group-by: the requests with their row key (Key, TraceId, ClientSpanId) ...
-SELECT_REQUESTS = {group: _requests_sql(column) for group, column in GROUP_COLUMNS.items()}
-# ... their client spans (events and the phase attributes named {names}) ...
-SELECT_CLIENT_SPANS = {group: _client_spans_sql(sql) for group, sql in SELECT_REQUESTS.items()}
-# ... and their network-timing log records ({event}).
-SELECT_NETWORK_TIMING = {group: _timing_sql(sql) for group, sql in SELECT_REQUESTS.items()}

@@ -60,7 +60,7 @@ PAIR_FILTERS = (
 )
 CRASH_TREND_FILTERS = ("since", "until", "app_version", "os_name")
 PHASE_GROUPS = tuple(phase_queries.GROUP_COLUMNS)  # the group-bys of the ``phase_*`` methods
-LATENCY_DIMENSIONS = ("all", "route", "app_version", "os_name", "network_type", "service_name", "route_time")
+LATENCY_DIMENSIONS = tuple(queries.LATENCY_DIMENSION_GROUPS)  # the dimensions ``latency`` groups by
 
 Filters = Mapping[str, "str | int | None"]
 Row = dict[str, Any]  # a crash query's row, by column name (see tracebridge/store/crash_queries.py)
@@ -204,17 +204,14 @@ class StoreReader:
         bucket_ns: int = 1,
         origins: Sequence[EdgeOrigin] = (),
     ) -> list[LatencyGroup]:
-        """The latency query (``queries.SELECT_LATENCY``) for some of ``LATENCY_DIMENSIONS``;
+        """The latency query (``queries.select_latency``) for some of ``LATENCY_DIMENSIONS``;
         ``origins`` answer the requests an edge tier forwarded (``edge_candidate_traces``)."""
         unknown = set(dimensions) - set(LATENCY_DIMENSIONS)
         if unknown:
             raise ValueError(f"unknown latency dimensions: {sorted(unknown)}")
-        params = {
-            **_bind(filters, PAIR_FILTERS),
-            "dimensions": list(dimensions),
-            "bucket_ns": max(bucket_ns, 1),
-            **origin_params(origins),
-        }
+        if not dimensions:
+            return []
+        params = {**_bind(filters, PAIR_FILTERS), "bucket_ns": max(bucket_ns, 1), **origin_params(origins)}
         return [
             LatencyGroup(
                 r["Dimension"],
@@ -227,20 +224,20 @@ class StoreReader:
                 int(r["FirstNs"]),
                 int(r["LastNs"]),
             )
-            for r in self._rows(queries.SELECT_LATENCY[self._proxied_answers()], params)
+            for r in self._rows(queries.select_latency(self._proxied_answers(), dimensions), params)
         ]
 
     def _proxied_answers(self) -> bool:
         """Whether any server answered below a proxy hop (else the pairs query skips that join)."""
         return bool(self._rows(queries.SELECT_HAS_PROXIED_ANSWERS)[0]["Found"])
 
-    def edge_candidate_traces(self, filters: Filters) -> list[str]:
-        """Traces of the client requests under the client-side filters whose backend spans carry a
-        key of the edge-tier rule (``queries.SELECT_EDGE_CANDIDATE_TRACES``)."""
+    def edge_candidate_traces(self, filters: Filters, edge_platforms: Collection[str]) -> list[str]:
+        """Traces of the client requests under the client-side filters whose backend spans' tier
+        attributes may make them edge (``queries.SELECT_EDGE_CANDIDATE_TRACES``; ``edge_platforms``:
+        the ``cloud.platform`` values the edge-tier rule names, lower case)."""
         names = ("since", "until", "app_version", "os_name", "os_version", "device_model", "network_type")
-        return sorted(
-            r["TraceId"] for r in self._rows(queries.SELECT_EDGE_CANDIDATE_TRACES, _bind(filters, names))
-        )
+        params = {**_bind(filters, names), "edge_platforms": sorted(edge_platforms)}
+        return sorted(r["TraceId"] for r in self._rows(queries.SELECT_EDGE_CANDIDATE_TRACES, params))
 
     def request_extent(self, filters: Filters) -> tuple[int | None, int | None]:
         """First and last client request start under the client-side filters (None: no request)."""
@@ -497,50 +494,36 @@ class StoreReader:
     # ------------------------------------------------------------ latency phases (phase_queries)
 
     def phase_requests(
-        self, group_by: str, filters: Filters, origins: Sequence[EdgeOrigin] = (), *, limit: int
+        self, filters: Filters, origins: Sequence[EdgeOrigin] = (), *, limit: int
     ) -> list[KeyedRequest]:
         """The latency API's requests under ``filters`` (``PAIR_FILTERS``; ``origins`` as for
-        ``latency``), keyed by ``group_by``: the newest ``limit``, newest first."""
-        params = _phase_params(filters, origins, limit)
+        ``latency``) with their key under every group-by: the newest ``limit``, newest first."""
+        params = {**_bind(filters, PAIR_FILTERS), **origin_params(origins), "phase_limit": limit}
+        sql = phase_queries.SELECT_REQUESTS[self._proxied_answers()]
         return [
-            KeyedRequest(r["Key"], r["TraceId"], r["ClientSpanId"])
-            for r in self._rows(phase_queries.SELECT_REQUESTS[group_by], params)
+            KeyedRequest(
+                r["TraceId"],
+                r["ClientSpanId"],
+                {group: r[column] for group, column in phase_queries.GROUP_COLUMNS.items()},
+            )
+            for r in self._rows(sql, params)
         ]
 
     def phase_client_spans(
-        self,
-        group_by: str,
-        filters: Filters,
-        names: Sequence[str],
-        origins: Sequence[EdgeOrigin] = (),
-        *,
-        limit: int,
+        self, requests: Sequence[tuple[str, str]], names: Sequence[str]
     ) -> list[StoredSpan]:
-        """The client spans of the newest ``limit`` of those requests: times, event names and
+        """The client spans of these (trace id, client span id) requests: times, event names and
         times, and the attributes named ``names`` only (other fields empty)."""
-        params = _phase_params(filters, origins, limit, names=list(names))
-        return [_client_span(r) for r in self._rows(phase_queries.SELECT_CLIENT_SPANS[group_by], params)]
-
-    def phase_network_timing(
-        self,
-        group_by: str,
-        filters: Filters,
-        event: str,
-        origins: Sequence[EdgeOrigin] = (),
-        *,
-        limit: int,
-    ) -> list[NetworkTimingLog]:
-        """The log records named ``event`` of the newest ``limit`` of those requests' client spans."""
-        params = _phase_params(filters, origins, limit, event=event)
-        return [_timing_log(r) for r in self._rows(phase_queries.SELECT_NETWORK_TIMING[group_by], params)]
-
-
-def _phase_params(
-    filters: Filters, origins: Sequence[EdgeOrigin], limit: int, **extra: Any
-) -> dict[str, Any]:
-    """Parameters of the ``phase_queries`` reads: the latency filters, the edge origins, the bound on
-    requests (the newest ``limit``) and ``extra``."""
-    return {**_bind(filters, PAIR_FILTERS), **origin_params(origins), "phase_limit": limit, **extra}
+        if not requests:
+            return []
+        params = {
+            "trace_ids": sorted({t for t, _ in requests}),
+            "span_ids": sorted({s for _, s in requests}),
+            "names": list(names),
+        }
+        wanted = set(requests)
+        rows = self._rows(phase_queries.SELECT_CLIENT_SPANS, params)
+        return [span for span in map(_client_span, rows) if (span.trace_id, span.span_id) in wanted]
 
 
 def _client_span(row: Row) -> StoredSpan:

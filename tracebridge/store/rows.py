@@ -304,11 +304,12 @@ class LinkedConsumer:
 
 @dataclass(frozen=True)
 class KeyedRequest:
-    """A latency API request (trace, client span) with its row key under a group-by."""
+    """A latency API request (trace, client span) with its row key under each group-by (``keys``,
+    by group-by name)."""
 
-    key: str
     trace_id: str
     client_span_id: str
+    keys: Mapping[str, str]
 
 
 @dataclass(frozen=True)
