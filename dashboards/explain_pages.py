@@ -13,8 +13,7 @@ from tracebridge.dashboards.render_explain import flags_page, latency_phase_sect
 from tracebridge.query.flags import flags_document
 from tracebridge.query.phase_latency import MAX_PHASE_REQUESTS, latency_filters_of, phase_sample, with_phases
 from tracebridge.query.screens import SCREEN_PARAM_NAMES, screens_document
-from tracebridge.query.service import StoreReader, latency_document
-from tracebridge.store.rows import LatencyGroup
+from tracebridge.query.service import LatencyGroup, StoreReader, latency_document
 
 
 def build_flags(reader: StoreReader, raw: Mapping[str, str]) -> str:

@@ -17,13 +17,13 @@ import polars as pl
 
 from tracebridge.query.filters import LatencyFilters
 from tracebridge.query.service import (
+    LatencyGroup,
     StoreReader,
     gap_histogram,
     latency_groups,
     percentile_fields,
     request_extent,
 )
-from tracebridge.store.rows import LatencyGroup
 
 PERCENTILE_FIELDS = tuple(
     f"{side}_{pct}_ms" for side in ("client", "server", "gap") for pct in ("p50", "p95", "p99")

@@ -50,7 +50,8 @@ from tracebridge.query.skew import adjusted_starts
 from tracebridge.query.views import span_document
 from tracebridge.store.reader import SESSION_FILTERS
 from tracebridge.store.reader import StoreReader as StoreReader  # the type the stages above pass in
-from tracebridge.store.rows import LatencyGroup, Screen, SessionCounts, StoredSpan
+from tracebridge.store.rows import LatencyGroup as LatencyGroup  # the latency groups the dashboards pass on
+from tracebridge.store.rows import Screen, SessionCounts, StoredSpan
 
 # Crash lookups run next to the span reads of the same request (the reader holds a client pool).
 _LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tracebridge-lookup")

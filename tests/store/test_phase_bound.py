@@ -22,8 +22,8 @@ from tracebridge.query.phase_latency import (
     phase_sample,
     with_phases,
 )
-from tracebridge.query.service import latency_rows
 from tracebridge.query.phases import OKHTTP_ATTRIBUTES
+from tracebridge.query.service import latency_rows
 from tracebridge.store.reader import PAIR_FILTERS
 
 T0 = 1_764_200_000_000_000_000

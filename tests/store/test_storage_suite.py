@@ -133,6 +133,24 @@ def test_latency_groups_count_proxied_requests(store: Store) -> None:
     assert "/v1/recommendations" not in groups  # never reached the backend
 
 
+def test_proxied_answers_are_found_merged_or_not(store: Store) -> None:
+    """The cheap existence check (queries.SELECT_HAS_PROXIED_ANSWERS, no FINAL) and the proxied
+    join find the answers below a hop (migration 0017: hops in their own table) as inserted, with
+    each attempt in a part of its own, and once the pairs are merged."""
+    table = "tracebridge_request_pairs" + ("_local" if store.settings.clickhouse_cluster else "")
+    assert store.client.query(f"SELECT count() FROM {table} WHERE HasHop = 1").result_rows[0][0] == 0
+    assert store.reader.proxied_answers()
+    before = {g.key: g.count for g in latency_groups(store.reader, ["route"], LatencyFilters())}
+    store.client.command(f"OPTIMIZE TABLE {table} FINAL")
+    unclaimed = store.client.query(
+        f"SELECT count() FROM {table} WHERE HasServer = 1 AND HasClient = 0"
+    ).result_rows[0][0]
+    assert unclaimed >= 2  # the answers below the gateway hops, one merged row per hop
+    assert store.reader.proxied_answers()
+    after = {g.key: g.count for g in latency_groups(store.reader, ["route"], LatencyFilters())}
+    assert after == before and after["/v1/cart/{cartId}"] == 2
+
+
 # Attribute values of every OTLP shape the landing views turn into text (0001's SQL functions).
 VALUE_SHAPES: dict[str, Any] = {
     "s": 'text with "quotes" and ü',

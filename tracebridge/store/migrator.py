@@ -178,6 +178,7 @@ RETENTION_TABLES = (
     "tracebridge_session_spans",
     "tracebridge_trace_index",
     "tracebridge_request_pairs",
+    "tracebridge_request_hops",
     "tracebridge_session_summary",
     "otel_logs",
     "tracebridge_crashes",

@@ -224,10 +224,10 @@ class StoreReader:
                 int(r["FirstNs"]),
                 int(r["LastNs"]),
             )
-            for r in self._rows(queries.select_latency(self._proxied_answers(), dimensions), params)
+            for r in self._rows(queries.select_latency(self.proxied_answers(), dimensions), params)
         ]
 
-    def _proxied_answers(self) -> bool:
+    def proxied_answers(self) -> bool:
         """Whether any server answered below a proxy hop (else the pairs query skips that join)."""
         return bool(self._rows(queries.SELECT_HAS_PROXIED_ANSWERS)[0]["Found"])
 
@@ -270,7 +270,7 @@ class StoreReader:
         self, filters: Filters, bins: int, origins: Sequence[EdgeOrigin] = ()
     ) -> list[tuple[float, float, float]]:
         """(lower ms, upper ms, requests) bins of the gaps of the same requests as ``latency``."""
-        sql = queries.SELECT_GAP_HISTOGRAM[self._proxied_answers()]
+        sql = queries.SELECT_GAP_HISTOGRAM[self.proxied_answers()]
         row = self._rows(sql, {**_bind(filters, PAIR_FILTERS), "bins": bins, **origin_params(origins)})[0]
         return [(float(lo), float(hi), float(n)) for lo, hi, n in row["Bins"]]
 
@@ -499,7 +499,7 @@ class StoreReader:
         """The latency API's requests under ``filters`` (``PAIR_FILTERS``; ``origins`` as for
         ``latency``) with their key under every group-by: the newest ``limit``, newest first."""
         params = {**_bind(filters, PAIR_FILTERS), **origin_params(origins), "phase_limit": limit}
-        sql = phase_queries.SELECT_REQUESTS[self._proxied_answers()]
+        sql = phase_queries.SELECT_REQUESTS[self.proxied_answers()]
         return [
             KeyedRequest(
                 r["TraceId"],
