@@ -69,8 +69,8 @@ for first in range(0, spans if sys.argv[9] == "1" else 0, chunk):
     print(f"preload: {first + count} spans in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
 if sys.argv[10] == "1":
     merge_started = time.monotonic()
-    for table in ("tracebridge_request_pairs", "tracebridge_session_summary", "tracebridge_session_spans",
-                  "tracebridge_trace_index", "otel_traces"):
+    for table in ("tracebridge_request_pairs", "tracebridge_request_hops", "tracebridge_session_summary",
+                  "tracebridge_session_spans", "tracebridge_trace_index", "otel_traces"):
         client.command(f"OPTIMIZE TABLE {table} FINAL")
     print(f"preload: merged parts in {time.monotonic() - merge_started:.1f} s", file=sys.stderr, flush=True)
 traces = [int(t) for t in sample_traces.split(",")]
