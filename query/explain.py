@@ -121,7 +121,8 @@ def session_context(
     )
 
 
-def _with_phase_attributes(span: StoredSpan, context: GapContext) -> StoredSpan:
+def with_phase_attributes(span: StoredSpan, context: GapContext) -> StoredSpan:
+    """A lean client span with the phase attributes its gap facts hold (the trace index has none)."""
     extra = context.phase_attributes.get((span.trace_id, span.span_id))
     if not extra or all(k in span.attributes for k in extra):
         return span
@@ -145,7 +146,7 @@ class GapExplainer:
         client = tree.get(gap["trace_id"], gap["client_span_id"])
         if client is None:
             return gap
-        client = _with_phase_attributes(client, context)
+        client = with_phase_attributes(client, context)
         phases = request_phases(client, context.timing.get((client.trace_id, client.span_id)))
         server = tree.get(gap["trace_id"], gap["server_span_id"])
         hop = None if server is None else edge_hop(client, server, tree, context.edge_ids)

@@ -9,9 +9,10 @@ interpolation between closest ranks: ``domain.exact_percentile``, the rule of Cl
 of the row's requests answered at an edge tier with no origin span below it.
 
 Cost: one read of the newest requests with their key under every group-by (so one sample serves
-several group-bys: ``phase_sample`` then ``with_phases``), one of their client request spans
-(events and OkHttp attributes only) and one of their network-timing log records, both by the
-requests' ids, and the lean spans of the traces that touched an edge tier.
+several group-bys: ``phase_sample`` then ``with_phases``); their client request spans from the
+narrow trace index, their gap facts (the OkHttp attributes) and their network-timing log records,
+all by the requests' ids, the way a session's gaps read them; and the lean spans of the traces
+that touched an edge tier.
 
 Bounded: the phases and ``edge_served_share`` are over the newest ``MAX_PHASE_REQUESTS`` requests
 under the filters (each is a span built in Python: ~50 us, so 1M requests would take a minute);
@@ -29,16 +30,11 @@ from typing import Any
 from tracebridge.domain import exact_percentile
 from tracebridge.query.edge_answers import edge_candidates, origins_of, request_hops
 from tracebridge.query.errors import BadRequest
+from tracebridge.query.explain import gap_facts, session_context, with_phase_attributes
 from tracebridge.query.explain_models import PhaseStats
 from tracebridge.query.filters import GROUP_BY_CHOICES, LatencyFilters, parse_latency_filters
 from tracebridge.query.models import Latency
-from tracebridge.query.phases import (
-    NETWORK_TIMING_EVENT,
-    OKHTTP_ATTRIBUTES,
-    Phases,
-    request_phases,
-    timing_records_by_span,
-)
+from tracebridge.query.phases import NETWORK_TIMING_EVENT, Phases, request_phases
 from tracebridge.query.units import ms
 from tracebridge.store.reader import PAIR_FILTERS, PHASE_GROUPS, StoreReader
 from tracebridge.store.rows import KeyedRequest
@@ -85,21 +81,25 @@ class PhaseSample:
 
 
 def phase_sample(reader: StoreReader, filters: LatencyFilters) -> PhaseSample:
-    """Read the sample: the requests (one read, every group-by's key), their client spans and
-    network-timing records (by the requests' ids), and the edge hops of the candidate traces."""
+    """Read the sample: the requests (one read, every group-by's key), their client spans, gap
+    facts and network-timing records (by the requests' ids), and the edge hops of the candidate
+    traces."""
     hops = request_hops(reader, edge_candidates(reader, vars(filters)))
     sql_params = {name: getattr(filters, name) for name in PAIR_FILTERS}
     # One more than the bound, to know whether it cut anything (the newest come first).
     found = reader.phase_requests(sql_params, origins_of(hops), limit=MAX_PHASE_REQUESTS + 1)
     requests = found[:MAX_PHASE_REQUESTS]
     ids = [(r.trace_id, r.client_span_id) for r in requests]
-    spans = {(s.trace_id, s.span_id): s for s in reader.phase_client_spans(ids, OKHTTP_ATTRIBUTES)}
+    # The client spans from the trace index with their gap facts, as a session's gaps get them.
+    spans = reader.indexed_request_spans(ids)
     trace_ids = sorted({trace_id for trace_id, _ in ids})
-    records = timing_records_by_span(reader.network_timing(trace_ids, NETWORK_TIMING_EVENT) if ids else [])
+    records = reader.network_timing(trace_ids, NETWORK_TIMING_EVENT) if ids else []
+    context = session_context(reader, spans, gap_facts(reader, trace_ids), records)
+    by_id = {(s.trace_id, s.span_id): with_phase_attributes(s, context) for s in spans}
     phases = {
-        request: (
-            None if (span := spans.get(request)) is None else request_phases(span, records.get(request))
-        )
+        request: None
+        if (span := by_id.get(request)) is None
+        else request_phases(span, context.timing.get(request))
         for request in ids
     }
     served = frozenset(request for request, (_, hop) in hops.items() if hop.served_at_edge)

@@ -22,7 +22,6 @@ from tracebridge.query.phase_latency import (
     phase_sample,
     with_phases,
 )
-from tracebridge.query.phases import OKHTTP_ATTRIBUTES
 from tracebridge.query.service import latency_rows
 from tracebridge.store.reader import PAIR_FILTERS
 
@@ -72,12 +71,14 @@ def test_phase_reads_take_the_newest_requests_only(store: Store) -> None:
     assert {r.keys["service_name"] for r in everything} == {"orders"}
     newest = store.reader.phase_requests(params, limit=3)
     assert [(r.trace_id, r.client_span_id) for r in newest] == clients[:1:-1]
-    # The client spans of exactly the requests asked for (here the newest three), with their phases.
+    # The client spans of exactly the requests asked for (here the newest three), from the trace
+    # index, with their OkHttp durations in their gap facts.
     asked = [(r.trace_id, r.client_span_id) for r in newest]
-    spans = store.reader.phase_client_spans(asked, OKHTTP_ATTRIBUTES)
+    spans = store.reader.indexed_request_spans(asked)
     assert {(s.trace_id, s.span_id) for s in spans} == set(clients[2:])
-    assert sorted(int(s.attributes["http.client.resolve_dns_ms"]) for s in spans) == [12, 13, 14]
-    assert store.reader.phase_client_spans([], OKHTTP_ATTRIBUTES) == []
+    facts = store.reader.gap_facts([t for t, _ in asked])
+    assert sorted(int(f.phase_attributes["http.client.resolve_dns_ms"]) for f in facts) == [12, 13, 14]
+    assert store.reader.indexed_request_spans([]) == []
 
 
 def test_one_phase_sample_serves_every_group_by(store: Store) -> None:

@@ -3,8 +3,9 @@
 
 The requests are the latency API's (``queries.REQUEST_PAIRS`` under its filters), the newest
 ``{phase_limit}``, read once with their key under every group-by, so one read serves every
-group-by (the latency dashboard groups them twice). Their client spans are then read by the ids
-that read returned (bound arrays; no second pass over the request pairs).
+group-by (the latency dashboard groups them twice). Their client spans are then read from the
+trace index by the ids that read returned (``StoreReader.indexed_request_spans``; no second pass
+over the request pairs).
 """
 
 from __future__ import annotations
@@ -33,15 +34,3 @@ LIMIT {{phase_limit:UInt32}}
 """
     for proxied in (False, True)
 }
-
-# The client request spans among {trace_ids} x {span_ids} (span ids are random: the pairs asked
-# for): times, events, and the attributes named {names} only.
-SELECT_CLIENT_SPANS = """
-SELECT TraceId, SpanId, toUnixTimestamp64Nano(Timestamp) AS StartNs, Duration,
-       Events.Name AS EventNames, arrayMap(t -> toUnixTimestamp64Nano(t), Events.Timestamp) AS EventTimes,
-       mapFilter((k, v) -> has({names:Array(String)}, k), SpanAttributes) AS PhaseAttributes
-FROM otel_traces
-WHERE TraceId IN {trace_ids:Array(String)} AND SpanId IN {span_ids:Array(String)}
-  AND Side = 'client' AND SpanKind = 'Client'
-LIMIT 1 BY TraceId, SpanId
-"""

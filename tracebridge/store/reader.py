@@ -39,7 +39,6 @@ from tracebridge.store.rows import (
     SessionCounts,
     SessionCrashKind,
     SessionRow,
-    SpanEvent,
     SpanOperation,
     StoredSpan,
     TraceClientFacts,
@@ -128,6 +127,11 @@ class StoreReader:
         """The spans of these traces from the narrow trace index (the fields gaps, skew, timing,
         summaries and crash enrichment need), by trace then start."""
         return spans.lean_spans_of_traces(self.client, trace_ids)
+
+    def indexed_request_spans(self, requests: Sequence[tuple[str, str]]) -> list[StoredSpan]:
+        """The spans (trace id, span id) ``requests`` from the narrow trace index, as
+        ``indexed_spans`` gives them (the phases of many requests: the latency API's phases)."""
+        return spans.lean_spans_by_id(self.client, requests)
 
     def trace_exists(self, trace_id: str) -> bool:
         return bool(self._rows(queries.SELECT_TRACE_EXISTS, {"trace_id": trace_id})[0]["Found"])
@@ -508,47 +512,6 @@ class StoreReader:
             )
             for r in self._rows(sql, params)
         ]
-
-    def phase_client_spans(
-        self, requests: Sequence[tuple[str, str]], names: Sequence[str]
-    ) -> list[StoredSpan]:
-        """The client spans of these (trace id, client span id) requests: times, event names and
-        times, and the attributes named ``names`` only (other fields empty)."""
-        if not requests:
-            return []
-        params = {
-            "trace_ids": sorted({t for t, _ in requests}),
-            "span_ids": sorted({s for _, s in requests}),
-            "names": list(names),
-        }
-        wanted = set(requests)
-        rows = self._rows(phase_queries.SELECT_CLIENT_SPANS, params)
-        return [span for span in map(_client_span, rows) if (span.trace_id, span.span_id) in wanted]
-
-
-def _client_span(row: Row) -> StoredSpan:
-    """A ``phase_queries.SELECT_CLIENT_SPANS`` row as a client span."""
-    start = int(row["StartNs"])
-    return StoredSpan(
-        trace_id=row["TraceId"],
-        span_id=row["SpanId"],
-        parent_span_id=None,
-        trace_state="",
-        name="",
-        kind="client",
-        side="client",
-        service_name="",
-        session_id=None,
-        start_time_unix_nano=start,
-        end_time_unix_nano=start + int(row["Duration"]),
-        status_code="unset",
-        status_message="",
-        attributes=dict(row["PhaseAttributes"]),
-        resource_attributes={},
-        scope_name="",
-        scope_version="",
-        events=[SpanEvent(n, int(t), {}) for n, t in zip(row["EventNames"], row["EventTimes"], strict=False)],
-    )
 
 
 def _gap_facts(row: Row) -> GapFacts:

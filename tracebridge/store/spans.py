@@ -141,6 +141,13 @@ FROM tracebridge_trace_index
 WHERE TraceId IN {trace_ids:Array(String)}
 """
 
+# Some spans of many traces: trace ids x span ids (span ids are random, so the pairs asked for).
+SELECT_INDEXED_SPANS_BY_ID = """
+SELECT TraceId, SpanId, Doc, toUnixTimestamp64Milli(IngestTime) AS IngestMs
+FROM tracebridge_trace_index
+WHERE TraceId IN {trace_ids:Array(String)} AND SpanId IN {span_ids:Array(String)}
+"""
+
 
 # Settings of the one-trace reads: a handful of granules, read faster by one thread than handed
 # out to several.
@@ -191,6 +198,23 @@ def lean_spans_of_traces(client: LockedClient, trace_ids: Sequence[str]) -> list
         return []
     # Column-wise (no dict per row): ~1,000 rows per session lookup.
     columns = client.query(SELECT_INDEXED_SPANS, parameters={"trace_ids": list(trace_ids)}).result_columns
+    return _newest_lean_spans(columns)
+
+
+def lean_spans_by_id(client: LockedClient, ids: Sequence[tuple[str, str]]) -> list[StoredSpan]:
+    """These (trace id, span id) spans from the narrow index, as ``lean_spans_of_traces`` gives
+    them (20,000 client request spans: ~0.7 s at 10M spans, ~1.7 s from otel_traces)."""
+    if not ids:
+        return []
+    params = {"trace_ids": sorted({t for t, _ in ids}), "span_ids": sorted({s for _, s in ids})}
+    columns = client.query(SELECT_INDEXED_SPANS_BY_ID, parameters=params).result_columns
+    wanted = set(ids)
+    return [s for s in _newest_lean_spans(columns) if (s.trace_id, s.span_id) in wanted]
+
+
+def _newest_lean_spans(columns: Sequence[Sequence[Any]]) -> list[StoredSpan]:
+    """Trace-index rows (TraceId, SpanId, Doc, IngestMs columns) as spans, the newest ingest of a
+    re-sent span kept, ordered by trace then start."""
     if not columns or not columns[0]:
         return []
     newest: dict[tuple[str, str], tuple[int, str]] = {}
