@@ -152,7 +152,62 @@ def test_grafana_otel_mode_sql_runs_on_the_store(
             )
         ]
     )
-    for path, body in (("/v1/traces", mobile), ("/v1/traces", backend), ("/v1/logs", logs)):
+    # A second request, three minutes later, answered by a server below a gateway hop.
+    hop_trace, hop_client, hop_id = new_trace_id(), new_span_id(), new_span_id()
+    t1 = t0 + 180 * SECOND
+    proxied = traces_request(
+        [
+            (
+                android_resource(),
+                [
+                    span(
+                        hop_trace,
+                        hop_client,
+                        "GET",
+                        t1,
+                        t1 + 500 * MS,
+                        kind="client",
+                        attributes={"http.request.method": "GET"},
+                    )
+                ],
+            ),
+            (
+                backend_resource("gateway"),
+                [
+                    span(
+                        hop_trace,
+                        hop_id,
+                        "gateway",
+                        t1 + 20 * MS,
+                        t1 + 480 * MS,
+                        parent=hop_client,
+                        kind="internal",
+                    )
+                ],
+            ),
+            (
+                backend_resource("cart"),
+                [
+                    span(
+                        hop_trace,
+                        new_span_id(),
+                        "GET /cart",
+                        t1 + 100 * MS,
+                        t1 + 400 * MS,
+                        parent=hop_id,
+                        kind="server",
+                        attributes={"http.route": "/cart"},
+                    )
+                ],
+            ),
+        ]
+    )
+    for path, body in (
+        ("/v1/traces", mobile),
+        ("/v1/traces", backend),
+        ("/v1/traces", proxied),
+        ("/v1/logs", logs),
+    ):
         assert live.post(path, body.SerializeToString()).status_code == 200
     live.wait_for(lambda: len(live.get(f"/api/v1/traces/{trace_id.hex()}").json().get("spans", [])) == 2)
     api_spans = {s["span_id"]: s for s in live.get(f"/api/v1/traces/{trace_id.hex()}").json()["spans"]}
@@ -162,7 +217,7 @@ def test_grafana_otel_mode_sql_runs_on_the_store(
 
     window = {
         "$__fromTime": f"toDateTime({t0 // SECOND - 60})",
-        "$__toTime": f"toDateTime({t0 // SECOND + 60})",
+        "$__toTime": f"toDateTime({t0 // SECOND + 240})",
     }
 
     def expand(sql: str) -> str:
@@ -192,20 +247,25 @@ def test_grafana_otel_mode_sql_runs_on_the_store(
     assert {"key": "attempt", "value": "2"} in client_row["logs"][0]["fields"]
     assert [ref["tags"] for ref in server_row["references"]] == [[{"key": "k", "value": "v"}]]
 
-    assert [row["traceID"] for row in out["search"]] == [trace_id.hex()]  # the root span only
-    assert out["search"][0]["serviceName"] == "shop-android"
+    # The root spans only, newest first.
+    assert [row["traceID"] for row in out["search"]] == [hop_trace.hex(), trace_id.hex()]
+    assert {row["serviceName"] for row in out["search"]} == {"shop-android"}
 
     assert [(row["body"], row["level"], row["traceID"]) for row in out["logs"]] == [
         ("order failed", "ERROR", trace_id.hex())
     ]
 
     # The provisioned client-vs-server p99 dashboard: the pair of this trace, client 900 ms over
-    # server 700 ms, in the time series and in the per-route table.
-    [point] = out["panel-1"]
+    # server 700 ms, and the proxied request, 500 ms over 300 ms (its server below the gateway
+    # hop), in the time series and in the per-route table.
+    point, later = sorted(out["panel-1"], key=lambda p: str(p["time"]))
     assert (point["client_p99_ms"], point["server_p99_ms"]) == (900.0, 700.0)
     assert point["network_and_device_ms"] == 200.0
-    [route] = out["panel-2"]
-    assert route["route"] == "/orders" and route["requests"] == 1 and route["gap_p99_ms"] == 200.0
+    assert (later["client_p99_ms"], later["server_p99_ms"]) == (500.0, 300.0)
+    routes = {row["route"]: row for row in out["panel-2"]}
+    assert set(routes) == {"/orders", "/cart"}
+    assert routes["/orders"]["requests"] == 1 and routes["/orders"]["gap_p99_ms"] == 200.0
+    assert routes["/cart"]["requests"] == 1 and routes["/cart"]["gap_p99_ms"] == 200.0
 
 
 def dashboard_queries() -> dict[str, str]:
