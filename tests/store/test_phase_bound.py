@@ -4,6 +4,8 @@ sample serves every group-by."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.store.conftest import Store
 from tests.telemetry import (
     MS,
@@ -28,39 +30,48 @@ from tracebridge.store.reader import PAIR_FILTERS
 T0 = 1_764_200_000_000_000_000
 
 
+def _request(route: str, n: int, dns_ms: int, **client_attributes: str) -> tuple[str, str, list[Any]]:
+    """Request ``n`` (starting ``n`` seconds after T0) on ``route``: (trace id, client span id,
+    its client and server resource groups), the client recording an OkHttp DNS duration."""
+    trace_id, client_id = new_trace_id(), new_span_id()
+    start = T0 + n * 1_000 * MS
+    client = span(
+        trace_id,
+        client_id,
+        "GET",
+        start,
+        start + 300 * MS,
+        kind="client",
+        attributes={
+            "http.request.method": "GET",
+            "url.full": f"https://api.example.com{route}",
+            "http.response.status_code": 200,
+            "http.client.resolve_dns_ms": dns_ms,
+            **client_attributes,
+        },
+    )
+    server = span(
+        trace_id,
+        new_span_id(),
+        f"GET {route}",
+        start + 50 * MS,
+        start + 250 * MS,
+        parent=client_id,
+        kind="server",
+        attributes={"http.route": route, "http.response.status_code": 200},
+    )
+    groups = [(android_resource(), [client]), (backend_resource("orders"), [server])]
+    return trace_id.hex(), client_id.hex(), groups
+
+
 def test_phase_reads_take_the_newest_requests_only(store: Store) -> None:
     route = f"/bound/{new_trace_id().hex()[:8]}"
     clients = []
     groups = []
     for n in range(5):  # request n starts n seconds after T0: 4 is the newest
-        trace_id, client_id, server_id = new_trace_id(), new_span_id(), new_span_id()
-        start = T0 + n * 1_000 * MS
-        client = span(
-            trace_id,
-            client_id,
-            "GET",
-            start,
-            start + 300 * MS,
-            kind="client",
-            attributes={
-                "http.request.method": "GET",
-                "url.full": f"https://api.example.com{route}",
-                "http.response.status_code": 200,
-                "http.client.resolve_dns_ms": 10 + n,
-            },
-        )
-        server = span(
-            trace_id,
-            server_id,
-            f"GET {route}",
-            start + 50 * MS,
-            start + 250 * MS,
-            parent=client_id,
-            kind="server",
-            attributes={"http.route": route, "http.response.status_code": 200},
-        )
-        groups += [(android_resource(), [client]), (backend_resource("orders"), [server])]
-        clients.append((trace_id.hex(), client_id.hex()))
+        trace_id, client_id, request_groups = _request(route, n, 10 + n)
+        groups += request_groups
+        clients.append((trace_id, client_id))
     store.writer.insert(Signal.TRACES, [traces_request(groups).SerializeToString()])
 
     filters = parse_latency_filters({"group_by": "route", "route": route}, with_group_by=True)
@@ -87,34 +98,7 @@ def test_one_phase_sample_serves_every_group_by(store: Store) -> None:
     route = f"/sample/{new_trace_id().hex()[:8]}"
     groups = []
     for n, network in enumerate(("wifi", "cell", "wifi")):
-        trace_id, client_id, server_id = new_trace_id(), new_span_id(), new_span_id()
-        start = T0 + n * 1_000 * MS
-        client = span(
-            trace_id,
-            client_id,
-            "GET",
-            start,
-            start + 300 * MS,
-            kind="client",
-            attributes={
-                "http.request.method": "GET",
-                "url.full": f"https://api.example.com{route}",
-                "http.response.status_code": 200,
-                "network.connection.type": network,
-                "http.client.resolve_dns_ms": 10 * (n + 1),
-            },
-        )
-        server = span(
-            trace_id,
-            server_id,
-            f"GET {route}",
-            start + 50 * MS,
-            start + 250 * MS,
-            parent=client_id,
-            kind="server",
-            attributes={"http.route": route, "http.response.status_code": 200},
-        )
-        groups += [(android_resource(), [client]), (backend_resource("orders"), [server])]
+        groups += _request(route, n, 10 * (n + 1), **{"network.connection.type": network})[2]
     store.writer.insert(Signal.TRACES, [traces_request(groups).SerializeToString()])
 
     raw = {"route": route}
