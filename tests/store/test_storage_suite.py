@@ -216,3 +216,28 @@ def test_stored_attribute_values_read_back_typed(store: Store) -> None:
     assert texts["arr"] == '["a",1,2.0,false,"Ag=="]' and texts["arr_empty"] == "[]"
     assert texts["kv"] == '{"k":"v","n":2,"":"empty key","ü":1.5}' and texts["kv_empty"] == "{}"
     assert texts["d_whole"] == "2" and texts["bytes"] == "AAH/"
+
+
+def test_trace_index_error_rule_for_new_and_older_rows(store: Store) -> None:
+    """The trace index's InError (migration 0018) is the error rule, written by the view for new
+    rows and computed from the Doc for rows stored before the column existed (the same answer)."""
+    data = store.data
+    index = "tracebridge_trace_index" + ("_local" if store.settings.clickhouse_cluster else "")
+    rows = store.client.query(
+        f"SELECT SpanId, IsError, InError, Doc FROM {index} WHERE TraceId = {{t:String}}",
+        parameters={"t": data.traces["client_4xx"]},
+    ).result_rows
+    by_span = {span_id: (is_error, in_error, doc) for span_id, is_error, in_error, doc in rows}
+    is_error, in_error, doc = by_span[data.clients["client_4xx"]]
+    assert (is_error, in_error) == (0, 1)  # a client's 404: in error by the rule, not by IsError
+    assert by_span[data.answers["client_4xx"]][1] == 0  # the server's 404 is not
+    older = new_trace_id().hex()  # a row as stored before 0018: no InError written
+    store.client.command(
+        f"INSERT INTO {index} (TraceId, SpanId, IsError, Doc, IngestTime) "
+        "VALUES ({t:String}, {s:String}, 0, {doc:String}, now64(3))",
+        parameters={"t": older, "s": new_span_id().hex(), "doc": doc},
+    )
+    computed = store.client.query(
+        f"SELECT InError FROM {index} WHERE TraceId = {{t:String}}", parameters={"t": older}
+    ).result_rows
+    assert computed == [(1,)]

@@ -54,10 +54,8 @@ LIMIT {{limit:UInt32}}
 """
 
 # Counts of some sessions from the session index (exact distinct: a re-sent span counts once), and
-# whether any span of their traces (backend spans joined by trace id too) is in error:
-# tracebridge_span_in_error over the trace index Doc (5 = SpanKind, 9 = StatusCode, 20 = HttpStatus).
-# The index's IsError (status Error or HTTP >= 500) implies that rule, and without it only a CLIENT
-# span can be in error, so the JSON is read only for rows that mention "Client" (exact, and cheap).
+# whether any span of their traces (backend spans joined by trace id too) is in error: the trace
+# index's InError, tracebridge_span_in_error per span (migration 0018).
 SELECT_SESSION_COUNTS = """
 SELECT SessionId, uniqExact(TraceId) AS TraceCount, uniqExact(TraceId, SpanId) AS SpanCount
 FROM tracebridge_session_spans
@@ -71,10 +69,7 @@ FROM (
     SELECT DISTINCT SessionId, TraceId FROM tracebridge_session_spans WHERE SessionId IN {session_ids:Array(String)}
 ) AS sessions
 INNER JOIN (
-    SELECT TraceId,
-           max(IsError = 1 OR (position(Doc, '"Client"') > 0
-               AND tracebridge_span_in_error(JSONExtractString(Doc, 9), JSONExtractString(Doc, 5),
-                                             JSONExtractUInt(Doc, 20)) = 1)) AS HasError
+    SELECT TraceId, max(InError) AS HasError
     FROM tracebridge_trace_index
     WHERE TraceId IN (SELECT TraceId FROM tracebridge_session_spans WHERE SessionId IN {session_ids:Array(String)})
     GROUP BY TraceId
