@@ -10,8 +10,9 @@ from collections.abc import Mapping, Sequence
 
 from tracebridge.dashboards.html import Markup
 from tracebridge.dashboards.render_explain import flags_page, latency_phase_section
+from tracebridge.query.filters import latency_filters_of
 from tracebridge.query.flags import flags_document
-from tracebridge.query.phase_latency import MAX_PHASE_REQUESTS, latency_filters_of, phase_sample, with_phases
+from tracebridge.query.phase_latency import MAX_PHASE_REQUESTS, phase_sample, with_phases
 from tracebridge.query.screens import SCREEN_PARAM_NAMES, screens_document
 from tracebridge.query.service import LatencyGroup, StoreReader, latency_document
 

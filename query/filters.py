@@ -249,5 +249,10 @@ def parse_latency_filters(params: Mapping[str, str], with_group_by: bool = True)
     )
 
 
+def latency_filters_of(params: LatencyFilters | Mapping[str, str]) -> LatencyFilters:
+    """The latency filters as given, or parsed from query parameters (``group_by`` allowed)."""
+    return params if isinstance(params, LatencyFilters) else parse_latency_filters(params, with_group_by=True)
+
+
 def parse_group_by(params: Mapping[str, str]) -> str:
     return parse_choice(params.get("group_by"), "group_by", GROUP_BY_CHOICES, default="route")

@@ -32,7 +32,7 @@ from tracebridge.query.edge_answers import edge_candidates, origins_of, request_
 from tracebridge.query.errors import BadRequest
 from tracebridge.query.explain import gap_facts, session_context, with_phase_attributes
 from tracebridge.query.explain_models import PhaseStats
-from tracebridge.query.filters import GROUP_BY_CHOICES, LatencyFilters, parse_latency_filters
+from tracebridge.query.filters import GROUP_BY_CHOICES, LatencyFilters, latency_filters_of
 from tracebridge.query.models import Latency
 from tracebridge.query.phases import NETWORK_TIMING_EVENT, Phases, request_phases
 from tracebridge.query.units import ms
@@ -138,11 +138,6 @@ def with_phases(document: Latency, sample: PhaseSample) -> Latency:
             "phases_truncated": sample.truncated,
         }
     )
-
-
-def latency_filters_of(params: LatencyFilters | Mapping[str, str]) -> LatencyFilters:
-    """The validated latency filters (a ``group_by`` among the parameters is allowed)."""
-    return params if isinstance(params, LatencyFilters) else parse_latency_filters(params, with_group_by=True)
 
 
 def add_phase_percentiles(

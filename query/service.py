@@ -31,7 +31,7 @@ from tracebridge.query.filters import (
     GROUP_BY_CHOICES,
     LatencyFilters,
     SessionFilters,
-    parse_latency_filters,
+    latency_filters_of,
     parse_session_filters,
 )
 from tracebridge.query.gaps import gap_entries
@@ -275,12 +275,6 @@ def search_sessions(reader: StoreReader, filters: SessionFilters | Mapping[str, 
 MAX_BUCKET_SECONDS = 366 * 86_400
 
 
-def _latency_filters(filters: LatencyFilters | Mapping[str, str]) -> LatencyFilters:
-    return (
-        filters if isinstance(filters, LatencyFilters) else parse_latency_filters(filters, with_group_by=True)
-    )
-
-
 def latency_groups(
     reader: StoreReader, dimensions: Sequence[str], filters: LatencyFilters, bucket_ns: int = 1
 ) -> list[LatencyGroup]:
@@ -299,7 +293,7 @@ def latency_rows(reader: StoreReader, group_by: str, filters: LatencyFilters | M
         raise BadRequest(
             f"invalid parameter 'group_by': {group_by!r} is not one of {', '.join(GROUP_BY_CHOICES)}"
         )
-    return latency_document(group_by, latency_groups(reader, [group_by], _latency_filters(filters)))
+    return latency_document(group_by, latency_groups(reader, [group_by], latency_filters_of(filters)))
 
 
 def latency_document(group_by: str, groups: Sequence[LatencyGroup]) -> Latency:
@@ -324,7 +318,9 @@ def latency_over_time(
         raise BadRequest(
             f"invalid parameter 'bucket_seconds': {bucket_seconds!r} (1 to {MAX_BUCKET_SECONDS})"
         )
-    groups = latency_groups(reader, ["route_time"], _latency_filters(filters), bucket_seconds * 1_000_000_000)
+    groups = latency_groups(
+        reader, ["route_time"], latency_filters_of(filters), bucket_seconds * 1_000_000_000
+    )
     groups.sort(key=lambda g: (g.key, g.bucket_ns))
     return [
         LatencyBucket.model_validate(

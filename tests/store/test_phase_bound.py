@@ -17,10 +17,9 @@ from tests.telemetry import (
     traces_request,
 )
 from tracebridge.domain import Signal
-from tracebridge.query.filters import parse_latency_filters
+from tracebridge.query.filters import latency_filters_of, parse_latency_filters
 from tracebridge.query.phase_latency import (
     add_phase_percentiles,
-    latency_filters_of,
     phase_sample,
     with_phases,
 )
