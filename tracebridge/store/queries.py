@@ -104,13 +104,14 @@ _PROXY_HOPS = f"""
     WHERE (TraceId, SpanId) IN ({_UNCLAIMED_ANSWER_KEYS})
 """
 
-# The answers of servers below a hop, under the hop's parent (every attempt's row, max(): the
-# attempt that ended last, as FINAL would merge them).
+# The answers of servers below a hop, under the hop's parent: the unclaimed server rows (a server
+# below a hop is never claimed, merged or not) joined to the proxy hops; every attempt's row,
+# max(): the attempt that ended last, as FINAL would merge them.
 _PROXIED_ANSWERS = f"""
     SELECT hop.TraceId AS TraceId, hop.UpstreamSpanId AS ClientSpanId, max(answer.Answer) AS Answer
     FROM tracebridge_request_pairs AS answer
     INNER JOIN ({_PROXY_HOPS}) AS hop ON answer.TraceId = hop.TraceId AND answer.ClientSpanId = hop.SpanId
-    WHERE answer.HasServer = 1 AND (answer.TraceId, answer.ClientSpanId) IN (SELECT TraceId, SpanId FROM ({_PROXY_HOPS}))
+    WHERE answer.HasServer = 1 AND answer.HasClient = 0
     GROUP BY hop.TraceId, hop.UpstreamSpanId
 """
 
