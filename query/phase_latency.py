@@ -36,7 +36,7 @@ from tracebridge.query.filters import GROUP_BY_CHOICES, LatencyFilters, latency_
 from tracebridge.query.models import Latency
 from tracebridge.query.phases import NETWORK_TIMING_EVENT, Phases, request_phases
 from tracebridge.query.units import ms
-from tracebridge.store.reader import PAIR_FILTERS, PHASE_GROUPS, StoreReader
+from tracebridge.store.reader import PHASE_GROUPS, StoreReader
 from tracebridge.store.rows import KeyedRequest
 
 MAX_PHASE_REQUESTS = 20_000
@@ -85,9 +85,8 @@ def phase_sample(reader: StoreReader, filters: LatencyFilters) -> PhaseSample:
     facts and network-timing records (by the requests' ids), and the edge hops of the candidate
     traces."""
     hops = request_hops(reader, edge_candidates(reader, vars(filters)))
-    sql_params = {name: getattr(filters, name) for name in PAIR_FILTERS}
     # One more than the bound, to know whether it cut anything (the newest come first).
-    found = reader.phase_requests(sql_params, origins_of(hops), limit=MAX_PHASE_REQUESTS + 1)
+    found = reader.phase_requests(vars(filters), origins_of(hops), limit=MAX_PHASE_REQUESTS + 1)
     requests = found[:MAX_PHASE_REQUESTS]
     ids = [(r.trace_id, r.client_span_id) for r in requests]
     # The client spans from the trace index with their gap facts, as a session's gaps get them.

@@ -58,7 +58,7 @@ PAIR_FILTERS = (
     "route",
 )
 CRASH_TREND_FILTERS = ("since", "until", "app_version", "os_name")
-PHASE_GROUPS = tuple(phase_queries.GROUP_COLUMNS)  # the group-bys of the ``phase_*`` methods
+PHASE_GROUPS = tuple(phase_queries.GROUP_COLUMNS)  # the group-bys ``phase_requests`` keys requests by
 LATENCY_DIMENSIONS = tuple(queries.LATENCY_DIMENSION_GROUPS)  # the dimensions ``latency`` groups by
 
 Filters = Mapping[str, "str | int | None"]
