@@ -22,6 +22,11 @@ client threads in a separate load process):
     python bench/ingest_bench.py                      # ~4 minutes: 300k spans, 60 s sustained, stages
     python bench/ingest_bench.py --spans 1000000 --repeat 3
     python bench/ingest_bench.py --spans 10000000 --sustain-seconds 0 --no-stages
+    python bench/ingest_bench.py --load-lookups-per-second 4 --engine-log   # + lookup queries' engine time
+
+``--engine-log``: the throughput run's server keeps ClickHouse's query_log
+(bench/server_hook/sitecustomize.py); per lookup query, its calls, p50/p99 engine time, CPU and
+time waiting for a core, during the load and right after it.
 
 The CPU of the machine is shared: every figure that matters is a ratio or CPU-seconds, not wall
 time; repeat runs (``--repeat``) and read the spread.
@@ -312,6 +317,51 @@ class RunResult:
     after_cpu_per_lookup_ms: float
     settled_cpu: float = float("nan")  # server CPU from the first request until merges went quiet
     settle_seconds: float = float("nan")  # wall time from "stored" until merges went quiet
+    engine_log: dict[str, list[list[str]]] = field(default_factory=dict)  # --engine-log: phase -> rows
+
+
+ENGINE_LOG_FILE = "engine-log"  # in the server's data directory: bench/server_hook/sitecustomize.py
+
+# Per lookup query (its first 60 characters): calls, p50/p99 engine time, mean CPU and mean time
+# waiting for a core, between two wall-clock times; the bench's own queries are left out.
+LOOKUP_QUERIES = """
+SELECT substring(replaceRegexpAll(query, '\\s+', ' '), 1, 60) AS q, count() AS n,
+       quantileExact(0.5)(query_duration_ms) AS p50, quantileExact(0.99)(query_duration_ms) AS p99,
+       round(avg(ProfileEvents['UserTimeMicroseconds'] + ProfileEvents['SystemTimeMicroseconds']) / 1000, 1),
+       round(avg(ProfileEvents['OSCPUWaitMicroseconds']) / 1000, 1)
+FROM system.query_log
+WHERE type = 'QueryFinish' AND query_kind = 'Select' AND query NOT LIKE '%system.%'
+  AND event_time_microseconds >= fromUnixTimestamp64Micro({lo})
+  AND event_time_microseconds < fromUnixTimestamp64Micro({hi})
+GROUP BY q ORDER BY n * p50 DESC LIMIT 12
+"""
+
+
+def engine_log_env(data_dir: Path) -> dict[str, str]:
+    """Environment that starts the server with ClickHouse's query_log on, answered through
+    bench/server_hook/sitecustomize.py (``--engine-log``; the server never does this itself)."""
+    path = [str(ROOT / "bench" / "server_hook"), str(ROOT), os.environ.get("PYTHONPATH", "")]
+    return {
+        "PYTHONPATH": os.pathsep.join(p for p in path if p),
+        "TRACEBRIDGE_BENCH_ENGINE_LOG": str(data_dir / ENGINE_LOG_FILE),
+        "TRACEBRIDGE_DATA_DIR": str(data_dir),  # the hook opens the server's store by its settings
+    }
+
+
+def lookup_queries(data_dir: Path, lo: float, hi: float, timeout: float = 60.0) -> list[list[str]]:
+    """The server's lookup queries between wall-clock times ``lo`` and ``hi``, from its query_log
+    (rows of ``LOOKUP_QUERIES``); a row ``["error", ...]`` if the server could not answer."""
+    base = data_dir / ENGINE_LOG_FILE
+    asked, answer = base.with_suffix(".sql"), base.with_suffix(".json")
+    answer.unlink(missing_ok=True)
+    asked.write_text(LOOKUP_QUERIES.format(lo=int(lo * 1e6), hi=int(hi * 1e6)), encoding="utf-8")
+    deadline = time.monotonic() + timeout
+    while not answer.exists():
+        if time.monotonic() > deadline:
+            return [["error", "the server's engine-log hook did not answer"]]
+        time.sleep(0.2)
+    reply: dict[str, Any] = json.loads(answer.read_text(encoding="utf-8"))
+    return reply.get("rows") or [["error", str(reply.get("error", "no rows"))]]
 
 
 def run_load(
@@ -320,7 +370,11 @@ def run_load(
     spr = args.spans_per_request
     stream = PayloadStream(spr)
     with tempfile.TemporaryDirectory(prefix="tb-bench-") as data_dir:
-        live: LiveServer = start_server(Path(data_dir), env={"TRACEBRIDGE_DURABILITY": args.durability})
+        env = {"TRACEBRIDGE_DURABILITY": args.durability}
+        engine_logged = args.engine_log and after  # the throughput runs only: not the memory run
+        if engine_logged:
+            env.update(engine_log_env(Path(data_dir)))
+        live: LiveServer = start_server(Path(data_dir), env=env)
         pid = live.process.pid
         idle = rss_mib(pid)
         try:
@@ -337,6 +391,7 @@ def run_load(
                 target=during.run_until, args=(stop, lookups_per_second, 7), daemon=True
             )
             cpu0, wall0 = tree_cpu_seconds(pid), time.monotonic()
+            marks = [time.time()]  # wall clock: the engine log's event times
             if lookups_per_second > 0:
                 looker.start()
             total = requests * spr
@@ -353,6 +408,7 @@ def run_load(
                 time.sleep(0.25)
             wall = time.monotonic() - wall0
             cpu = tree_cpu_seconds(pid) - cpu0
+            marks.append(time.time())
             stop.set()
             if lookups_per_second > 0:
                 looker.join()
@@ -369,6 +425,13 @@ def run_load(
                 # the load's merges keep running during the lookups: they are the load's cost
                 lookup_cpu = tree_cpu_seconds(pid) - c0 - (merge_thread_cpu_seconds(pid) - m0)
                 per_lookup = lookup_cpu / max(1, count) * 1000
+            marks.append(time.time())
+            engine_log = {}
+            if engine_logged:
+                phases = {"during the load": (marks[0], marks[1]), "right after": (marks[1], marks[2])}
+                engine_log = {
+                    name: lookup_queries(Path(data_dir), lo, hi) for name, (lo, hi) in phases.items()
+                }
             settled_cpu, settle_seconds = float("nan"), float("nan")
             if args.settle and after:  # after the lookups, which must see the parts the load left
                 settle_seconds = wait_for_merges(live.api, args.settle_timeout)
@@ -389,6 +452,7 @@ def run_load(
                 after_cpu_per_lookup_ms=per_lookup,
                 settled_cpu=settled_cpu,
                 settle_seconds=settle_seconds,
+                engine_log=engine_log,
             )
         finally:
             live.stop()
@@ -507,6 +571,11 @@ def main() -> None:
         "--merge-spans", type=int, default=500_000, help="spans of the stage run's merge measurement"
     )
     parser.add_argument("--no-stages", action="store_true")
+    parser.add_argument(
+        "--engine-log",
+        action="store_true",
+        help="throughput run: the server's lookup queries during and after the load, from its query_log",
+    )
     args = parser.parse_args()
     spr = args.spans_per_request
 
@@ -549,6 +618,17 @@ def main() -> None:
         if r.after is not None:
             print(f"  lookups right after:         {r.after.summary()}")
             print(f"  server CPU per lookup after: {r.after_cpu_per_lookup_ms:>10.1f} ms")
+        for phase, rows in r.engine_log.items():
+            print(f"  engine, {phase} (calls, p50 / p99 ms, CPU ms, waiting for a core ms; query):")
+            for row in rows:
+                print(
+                    "    "
+                    + (
+                        " ".join(row)
+                        if row[0] == "error"
+                        else f"{row[1]:>5} {row[2]:>5} / {row[3]:<5} {row[4]:>6} {row[5]:>6}  {row[0]}"
+                    )
+                )
     if args.repeat > 1:
         print(
             f"\nspans per server CPU-second over {args.repeat} runs: median {statistics.median(rates):,.0f}, "
