@@ -322,10 +322,11 @@ class RunResult:
 
 ENGINE_LOG_FILE = "engine-log"  # in the server's data directory: bench/server_hook/sitecustomize.py
 
-# Per lookup query (its first 60 characters): calls, p50/p99 engine time, mean CPU and mean time
-# waiting for a core, between two wall-clock times; the bench's own queries are left out.
+# Per lookup statement (by its shape, as bench/lookup_profile.py groups them: bound values are
+# inlined in the logged text): calls, p50/p99 engine time, mean CPU and mean time waiting for a
+# core, between two wall-clock times; the bench's own queries are left out.
 LOOKUP_QUERIES = """
-SELECT substring(replaceRegexpAll(query, '\\s+', ' '), 1, 60) AS q, count() AS n,
+SELECT any(substring(replaceRegexpAll(query, '\\s+', ' '), 1, 60)) AS q, count() AS n,
        quantileExact(0.5)(query_duration_ms) AS p50, quantileExact(0.99)(query_duration_ms) AS p99,
        round(avg(ProfileEvents['UserTimeMicroseconds'] + ProfileEvents['SystemTimeMicroseconds']) / 1000, 1),
        round(avg(ProfileEvents['OSCPUWaitMicroseconds']) / 1000, 1)
@@ -333,7 +334,7 @@ FROM system.query_log
 WHERE type = 'QueryFinish' AND query_kind = 'Select' AND query NOT LIKE '%system.%'
   AND event_time_microseconds >= fromUnixTimestamp64Micro({lo})
   AND event_time_microseconds < fromUnixTimestamp64Micro({hi})
-GROUP BY q ORDER BY n * p50 DESC LIMIT 12
+GROUP BY normalized_query_hash ORDER BY n * p50 DESC LIMIT 12
 """
 
 
