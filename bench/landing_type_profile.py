@@ -12,8 +12,10 @@ reader decodes. Then it:
    otel_traces column (the bench's requests carry no composite value, so the two must match);
 2. inserts batches of ``--sizes`` MiB of the ingest bench's requests through each, alternating
    which goes first, ``--rounds`` times, merges stopped, and prints per insert this process's CPU
-   per span, the engine's CPU per span and the insert's peak memory (``memory_usage`` of
-   ``system.query_log``, switched on for this store).
+   per span, the engine's CPU per span, the insert's peak memory (``memory_usage`` of
+   ``system.query_log``, switched on for this store) and its query planning (the views' queries,
+   planned again for every insert); with ``--parse-only`` the views are detached first, leaving
+   ClickHouse's protobuf parse into each landing table.
 
     python bench/landing_type_profile.py --rounds 4 --sizes 8,16,32
 
@@ -65,7 +67,9 @@ SELECT count(), sum(cityHash64(TraceId, SpanId, SpanAttributes, ResourceAttribut
 FROM otel_traces
 """
 SELECT_LAST_INSERT = """
-SELECT max(memory_usage), sum(ProfileEvents['OSCPUVirtualTimeMicroseconds']) / 1e6
+SELECT max(memory_usage), sum(ProfileEvents['OSCPUVirtualTimeMicroseconds']) / 1e6,
+       sum(ProfileEvents['QueryAnalysisMicroseconds'] + ProfileEvents['QueryPlanBuildMicroseconds']
+           + ProfileEvents['QueryPlanOptimizeMicroseconds'] + ProfileEvents['QueryPipelineBuildMicroseconds']) / 1e3
 FROM system.query_log
 WHERE type = 'QueryFinish' AND query_kind = 'Insert' AND event_time_microseconds >= {since:DateTime64(6)}
 """
@@ -126,6 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--sizes", default="8,16,32", help="insert sizes in MiB, comma-separated")
+    parser.add_argument("--parse-only", action="store_true", help="the protobuf parse alone (views detached)")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="tracebridge-landing-"))
     client = open_store_with_logs(data_dir, ["query_log"])
@@ -154,7 +159,10 @@ def main() -> None:
         print(f"rows through {table}: {count}, hash {digest}")
     truncate(client)
     client.command("SYSTEM STOP MERGES")
-    print("insert                         CPU/span (process)  CPU/span (engine)  peak")
+    if args.parse_only:
+        client.command(f"DETACH TABLE {WIDE}_mv")
+        client.command(f"DETACH TABLE {NARROW}_mv")
+    print("insert                         CPU/span (process)  CPU/span (engine)  peak  planning")
     for round_ in range(args.rounds):
         for mib in (int(s) for s in args.sizes.split(",")):
             requests = max(1, mib * 1024 * 1024 // request_bytes)
@@ -163,14 +171,14 @@ def main() -> None:
                 since = client.query("SELECT now64(6)").result_rows[0][0]
                 cpu = insert(table, requests)
                 client.command("SYSTEM FLUSH LOGS")
-                peak, engine_cpu = client.query(SELECT_LAST_INSERT, parameters={"since": since}).result_rows[
-                    0
-                ]
+                row = client.query(SELECT_LAST_INSERT, parameters={"since": since}).result_rows[0]
+                peak, engine_cpu, planning = row
                 spans = requests * stream.spans_per_request
                 name = "narrow" if table == NARROW else "today's"
                 print(
                     f"round {round_ + 1} {mib:>3} MiB {name:<8} {spans:>7} spans  "
-                    f"{cpu / spans * 1e6:8.2f} us  {engine_cpu / spans * 1e6:14.2f} us  {peak / 2**20:8.1f} MiB",
+                    f"{cpu / spans * 1e6:8.2f} us  {engine_cpu / spans * 1e6:14.2f} us  {peak / 2**20:8.1f} MiB"
+                    f"  {planning:8.1f} ms",
                     flush=True,
                 )
         truncate(client)
