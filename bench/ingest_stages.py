@@ -136,17 +136,10 @@ def main() -> None:
     # running (waiting until none has run for 3 s); the difference is the merges' CPU.
     merge_requests = max(per_insert, args.merge_spans // args.spans_per_request)
 
-    def truncate() -> None:
-        for (table,) in client.query(
-            "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' "
-            "AND name != 'tracebridge_schema_migrations'"
-        ).result_rows:
-            client.command(f"TRUNCATE TABLE {table}")
-
-    truncate()
+    truncate(client)
     without = run(merge_requests)
     parts_before = part_counts(client)
-    truncate()
+    truncate(client)
     client.command("SYSTEM START MERGES")
     started = time.process_time()
     run(merge_requests)
@@ -217,6 +210,15 @@ def logged_run(client: LockedClient, run: Callable[[], float]) -> dict[str, Any]
             "pipeline_build": float(pipeline),
         },
     }
+
+
+def truncate(client: LockedClient) -> None:
+    """Empty every table of the store but the migrations' record (views and schema stay)."""
+    for (table,) in client.query(
+        "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' "
+        "AND name != 'tracebridge_schema_migrations'"
+    ).result_rows:
+        client.command(f"TRUNCATE TABLE {table}")
 
 
 def wait_for_merges(client: LockedClient, quiet_seconds: float = 3.0) -> None:

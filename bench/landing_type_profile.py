@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.engine_logs import open_store_with_logs  # noqa: E402
+from bench.ingest_stages import truncate  # noqa: E402
 from bench.payloads import PayloadStream  # noqa: E402
 from tracebridge.store.client import LockedClient  # noqa: E402
 from tracebridge.store.migrator import migrate  # noqa: E402
@@ -118,14 +119,6 @@ def add_narrow_landing(client: LockedClient, schema_dir: Path) -> Path:
     return path
 
 
-def truncate(client: LockedClient) -> None:
-    for (table,) in client.query(
-        "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' "
-        "AND name != 'tracebridge_schema_migrations'"
-    ).result_rows:
-        client.command(f"TRUNCATE TABLE {table}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=4)
@@ -145,8 +138,7 @@ def main() -> None:
         nonlocal counter
         body = frame([stream.body(counter + i) for i in range(requests)])
         counter += requests
-        settings = protobuf_settings(Signal.TRACES, schemas[WIDE])
-        settings["format_schema"] = f"{schemas[table]}:ExportTraceServiceRequest"
+        settings = protobuf_settings(Signal.TRACES, schemas[table])
         started = time.process_time()
         client.raw_insert(table, body, "Protobuf", settings)
         return time.process_time() - started
